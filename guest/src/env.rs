@@ -1,0 +1,98 @@
+//! What a service call runs against: the store, password hashing, and the clock.
+
+use crate::model::time::Millis;
+use crate::store::{Store, StoreError, Txn};
+use crate::error::Error;
+
+/// Why a hashing call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The stored hash is not a PHC string the host can verify.
+    #[error("unsupported password hash")]
+    UnsupportedHash,
+    /// The hashing pool is unavailable.
+    #[error("password hashing is unavailable")]
+    Unavailable,
+}
+
+/// Password hashing (argon2id in PHC strings), done natively by the host.
+pub trait Crypto {
+    /// Hash `password` with a fresh salt.
+    fn hash_password(&self, password: &str) -> Result<String, CryptoError>;
+    /// Whether `password` matches `hash`.
+    fn verify_password(&self, password: &str, hash: &str) -> Result<bool, CryptoError>;
+}
+
+/// The services' view of the outside world.
+pub struct Env<'a> {
+    /// Where records live.
+    pub store: &'a dyn Store,
+    /// Password hashing.
+    pub crypto: &'a dyn Crypto,
+    /// The current time; the host's wall clock in the component, settable in tests.
+    pub now: &'a dyn Fn() -> Millis,
+}
+
+/// How many times a write transaction that conflicted is redone before giving up.
+const WRITE_ATTEMPTS: usize = 3;
+
+impl Env<'_> {
+    /// Run `work` in a write transaction and commit it, redoing it when a concurrent
+    /// transaction conflicted. An error from `work` rolls everything back.
+    pub fn write<T>(&self, mut work: impl FnMut(&dyn Txn) -> Result<T, Error>) -> Result<T, Error> {
+        let mut attempt = 1;
+        loop {
+            let txn = self.store.begin_write()?;
+            let value = work(&*txn)?;
+            match txn.commit() {
+                Ok(()) => return Ok(value),
+                Err(StoreError::Conflict) if attempt < WRITE_ATTEMPTS => attempt += 1,
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// Run `work` in a read transaction.
+    pub fn read<T>(&self, work: impl FnOnce(&dyn Txn) -> Result<T, Error>) -> Result<T, Error> {
+        let txn = self.store.begin_read()?;
+        work(&*txn)
+    }
+}
+
+/// Test doubles for the services' unit tests.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    /// A stand-in for argon2id that is obviously not a hash; for unit tests only.
+    pub struct FakeCrypto;
+
+    impl Crypto for FakeCrypto {
+        fn hash_password(&self, password: &str) -> Result<String, CryptoError> {
+            Ok(format!("$fake${}", password.chars().rev().collect::<String>()))
+        }
+
+        fn verify_password(&self, password: &str, hash: &str) -> Result<bool, CryptoError> {
+            Ok(self.hash_password(password)? == hash)
+        }
+    }
+
+    /// A memory store, fake hashing, and a fixed clock.
+    pub struct TestEnv {
+        /// The store; clone it to inspect what was written.
+        pub store: MemoryStore,
+    }
+
+    impl TestEnv {
+        /// A fresh, empty environment.
+        pub fn new() -> Self {
+            TestEnv { store: MemoryStore::new() }
+        }
+
+        /// The environment as services take it.
+        pub fn env(&self) -> Env<'_> {
+            Env { store: &self.store, crypto: &FakeCrypto, now: &|| Millis(1_700_000_000_000) }
+        }
+    }
+}

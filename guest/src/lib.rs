@@ -1,0 +1,16 @@
+//! Roster's component: every rule of the identity service, and the REST API that serves it.
+//!
+//! The plain modules hold the logic and run natively in `cargo test` against the in-memory
+//! store; `component` is the thin layer that binds them to the WIT world when this crate
+//! is built for `wasm32-wasip2`.
+
+pub mod api;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod model;
+pub mod store;
+pub mod users;
+
+#[cfg(target_arch = "wasm32")]
+mod component;

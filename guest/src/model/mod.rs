@@ -1,0 +1,7 @@
+//! What a valid record is: the types, and the rules every field obeys on every surface.
+
+pub mod country;
+pub mod rules;
+pub mod time;
+pub mod timezone;
+pub mod user;
