@@ -1,0 +1,144 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::env::testing::TestEnv;
+
+fn request(method: &str, target: &str, body: Option<Value>) -> Request {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers = vec![("x-correlation-id".to_owned(), "test-1".to_owned())];
+    if body.is_some() {
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
+    }
+    Request {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers,
+        body: body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default(),
+    }
+}
+
+fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
+    response.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+fn body(response: &Response) -> Value {
+    serde_json::from_slice(&response.body).unwrap()
+}
+
+fn create_jane(t: &TestEnv) -> Value {
+    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com"}))));
+    assert_eq!(response.status, 201);
+    body(&response)
+}
+
+#[test]
+fn create_answers_201_with_location_etag_and_the_user() {
+    let t = TestEnv::new();
+    let response = handle(
+        &t.env(),
+        &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com", "password": "correct horse"}))),
+    );
+    assert_eq!(response.status, 201);
+    let user = body(&response);
+    assert_eq!(header(&response, "location"), Some(format!("/api/v1/users/{}", user["id"].as_str().unwrap()).as_str()));
+    assert_eq!(header(&response, "etag"), Some("\"1\""));
+    assert_eq!(user["status"], "active");
+    assert!(!String::from_utf8_lossy(&response.body).contains("password"));
+}
+
+#[test]
+fn invalid_input_is_a_problem_naming_each_field() {
+    let t = TestEnv::new();
+    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"email": "x", "shared": "yes", "nickname": 1}))));
+    assert_eq!(response.status, 400);
+    assert_eq!(header(&response, "content-type"), Some("application/problem+json"));
+    let problem = body(&response);
+    assert_eq!(problem["code"], "invalid-input");
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["shared", "nickname"]);
+    assert!(t.store.is_empty());
+}
+
+#[test]
+fn a_body_that_is_not_json_is_refused_by_media_type() {
+    let t = TestEnv::new();
+    let mut req = request("POST", "/api/v1/users", Some(json!({})));
+    req.headers.retain(|(n, _)| n != "content-type");
+    req.headers.push(("content-type".into(), "text/plain".into()));
+    assert_eq!(handle(&t.env(), &req).status, 415);
+}
+
+#[test]
+fn a_duplicate_user_name_is_409() {
+    let t = TestEnv::new();
+    create_jane(&t);
+    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": "JANE", "email": "j2@example.com"}))));
+    assert_eq!(response.status, 409);
+    assert_eq!(body(&response)["errors"][0]["field"], "userName");
+}
+
+#[test]
+fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
+    let t = TestEnv::new();
+    let id = create_jane(&t)["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/users/{id}");
+    let mut req = request("PATCH", &path, Some(json!({"city": "Paris"})));
+    req.headers.push(("if-match".into(), "\"9\"".into()));
+    let response = handle(&t.env(), &req);
+    assert_eq!(response.status, 412);
+    assert_eq!(body(&response)["currentVersion"], 1);
+    let response = handle(&t.env(), &request("PATCH", &path, Some(json!({"city": "Paris", "version": 9}))));
+    assert_eq!(response.status, 409);
+    let response = handle(&t.env(), &request("PATCH", &path, Some(json!({"city": "Paris", "version": 1}))));
+    assert_eq!((response.status, body(&response)["version"].as_u64()), (200, Some(2)));
+}
+
+#[test]
+fn missing_users_and_unknown_routes_are_404_and_wrong_methods_405() {
+    let t = TestEnv::new();
+    let missing = handle(&t.env(), &request("GET", "/api/v1/users/0196b7e4-0000-7000-8000-000000000000", None));
+    assert_eq!((missing.status, body(&missing)["code"].as_str()), (404, Some("not-found")));
+    assert_eq!(handle(&t.env(), &request("GET", "/api/v2/nothing", None)).status, 404);
+    let wrong = handle(&t.env(), &request("PUT", "/api/v1/users", None));
+    assert_eq!((wrong.status, header(&wrong, "allow")), (405, Some("GET, POST")));
+}
+
+#[test]
+fn every_response_echoes_the_correlation_id() {
+    let t = TestEnv::new();
+    let response = handle(&t.env(), &request("GET", "/nowhere", None));
+    assert_eq!(header(&response, "x-correlation-id"), Some("test-1"));
+    assert_eq!(body(&response)["correlationId"], "test-1");
+}
+
+#[test]
+fn list_pages_by_cursor_with_a_prefix_filter() {
+    let t = TestEnv::new();
+    for name in ["ann", "anna", "bob", "andy"] {
+        let r = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": name, "email": format!("{name}@example.com")}))));
+        assert_eq!(r.status, 201);
+    }
+    let first = body(&handle(&t.env(), &request("GET", "/api/v1/users?userName=an*&limit=2", None)));
+    let names: Vec<&str> = first["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["andy", "ann"]);
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let second = body(&handle(&t.env(), &request("GET", &format!("/api/v1/users?userName=an*&limit=2&cursor={cursor}"), None)));
+    assert_eq!(second["items"][0]["userName"], "anna");
+    assert_eq!(second["nextCursor"], Value::Null);
+}
+
+#[test]
+fn an_unknown_list_parameter_is_named() {
+    let t = TestEnv::new();
+    let response = handle(&t.env(), &request("GET", "/api/v1/users?colour=red", None));
+    assert_eq!((response.status, body(&response)["errors"][0]["field"].as_str()), (400, Some("colour")));
+}
+
+#[test]
+fn delete_answers_204_then_404() {
+    let t = TestEnv::new();
+    let id = create_jane(&t)["id"].as_str().unwrap().to_owned();
+    assert_eq!(handle(&t.env(), &request("DELETE", &format!("/api/v1/users/{id}"), None)).status, 204);
+    assert_eq!(handle(&t.env(), &request("DELETE", &format!("/api/v1/users/{id}"), None)).status, 404);
+}
