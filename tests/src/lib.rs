@@ -1,0 +1,189 @@
+//! Helpers for Roster's end-to-end tests: start the real `roster` binary on `127.0.0.1:0`
+//! with a temp data dir, speak HTTP to it, and stop it in `Drop`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The `roster` binary under test: `ROSTER_BIN`, else the one cargo built beside the tests.
+pub fn roster_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("ROSTER_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    // target/<profile>/deps/<test> -> target/<profile>/roster
+    let path = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps").join("roster");
+    assert!(path.exists(), "{} is missing: run `cargo test --workspace` or `cargo build -p roster-host`", path.display());
+    path
+}
+
+/// A running `roster serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The data directory (kept until the last holder of the temp dir drops it).
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    /// Start a server on a fresh temp data dir.
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Start a server on a fresh temp data dir with extra command-line arguments.
+    pub fn start_with(args: &[&str]) -> Server {
+        let temp = tempfile::tempdir().expect("a temp dir can be made");
+        let mut server = Self::start_in(temp.path(), args);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Start a server on `data_dir`, which the caller keeps.
+    pub fn start_in(data_dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(roster_bin())
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the roster binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(base) = line.strip_prefix("roster listening on ") {
+                    let _ = tx.send(base.trim().to_owned());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("roster did not report its address: {:?}", child.wait());
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .new_agent();
+        let server = Server { child, base, data_dir: data_dir.to_owned(), _temp: None, agent };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self.get("/readyz").status == 200 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("roster at {} never became ready", self.base);
+    }
+
+    /// Send a request with optional JSON body and extra headers.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+        let uri = format!("{}{}", self.base, path);
+        let mut builder = ureq::http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let bytes = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                serde_json::to_vec(json).expect("JSON serializes")
+            }
+            None => Vec::new(),
+        };
+        let request = builder.body(bytes).expect("a valid request");
+        let mut response = self.agent.run(request).expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let body = response.body_mut().read_to_vec().expect("the body can be read");
+        Reply { status, headers, body }
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.request("POST", path, &[], Some(body))
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.request("PATCH", path, &[], Some(body))
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, &[], None)
+    }
+
+    /// Send SIGKILL, as `kill -9` does, and wait for the process to go.
+    pub fn kill9(&mut self) {
+        self.child.kill().expect("the server can be killed");
+        self.child.wait().expect("the killed server is reaped");
+    }
+
+    /// Send SIGTERM and wait for a clean exit; the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().expect("kill runs");
+        assert!(status.success());
+        self.child.wait().expect("the server exits")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lower case.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON; panics with the body text when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
