@@ -1,8 +1,8 @@
 //! What a service call runs against: the store, password hashing, and the clock.
 
+use crate::error::Error;
 use crate::model::time::Millis;
 use crate::store::{Store, StoreError, Txn};
-use crate::error::Error;
 
 /// Why a hashing call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,6 +79,7 @@ pub mod testing {
     }
 
     /// A memory store, fake hashing, and a fixed clock.
+    #[derive(Default)]
     pub struct TestEnv {
         /// The store; clone it to inspect what was written.
         pub store: MemoryStore,
@@ -87,7 +88,7 @@ pub mod testing {
     impl TestEnv {
         /// A fresh, empty environment.
         pub fn new() -> Self {
-            TestEnv { store: MemoryStore::new() }
+            Self::default()
         }
 
         /// The environment as services take it.

@@ -17,7 +17,11 @@ pub fn roster_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     // target/<profile>/deps/<test> -> target/<profile>/roster
     let path = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps").join("roster");
-    assert!(path.exists(), "{} is missing: run `cargo test --workspace` or `cargo build -p roster-host`", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --workspace` or `cargo build -p roster-host`",
+        path.display()
+    );
     path
 }
 

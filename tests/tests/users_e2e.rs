@@ -35,10 +35,18 @@ fn creates_reads_updates_and_deletes_a_user() {
     assert_eq!(read.json(), user);
     assert_eq!(read.header("etag"), Some("\"1\""));
 
-    let updated = server.request("PATCH", &format!("/api/v1/users/{id}"), &[("if-match", "\"1\"")], Some(&json!({"city": "Paris", "country": null})));
+    let updated = server.request(
+        "PATCH",
+        &format!("/api/v1/users/{id}"),
+        &[("if-match", "\"1\"")],
+        Some(&json!({"city": "Paris", "country": null})),
+    );
     assert_eq!(updated.status, 200);
     let updated = updated.json();
-    assert_eq!((updated["city"].as_str(), updated["country"].as_str(), updated["version"].as_u64()), (Some("Paris"), None, Some(2)));
+    assert_eq!(
+        (updated["city"].as_str(), updated["country"].as_str(), updated["version"].as_u64()),
+        (Some("Paris"), None, Some(2))
+    );
 
     assert_eq!(server.delete(&format!("/api/v1/users/{id}")).status, 204);
     assert_eq!(server.get(&format!("/api/v1/users/{id}")).status, 404);
@@ -63,7 +71,8 @@ fn bad_input_is_a_problem_naming_each_field_and_writes_nothing() {
     assert_eq!(reply.header("content-type"), Some("application/problem+json"));
     let problem = reply.json();
     assert_eq!(problem["status"], 400);
-    let mut fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["country", "email", "userName"]);
     assert_eq!(server.get("/api/v1/users").json()["items"], json!([]));
@@ -76,7 +85,8 @@ fn duplicate_user_names_and_emails_are_409_case_insensitively() {
     let reply = server.post("/api/v1/users", &json!({"userName": "JANE", "email": "Jane@Example.com"}));
     assert_eq!(reply.status, 409);
     let problem = reply.json();
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["userName", "email"]);
 }
 
@@ -87,7 +97,11 @@ fn concurrent_creates_of_one_user_name_let_exactly_one_through() {
         let handles: Vec<_> = (0..8)
             .map(|i| {
                 let server = &server;
-                scope.spawn(move || server.post("/api/v1/users", &json!({"userName": "race", "email": format!("race{i}@example.com")})).status)
+                scope.spawn(move || {
+                    server
+                        .post("/api/v1/users", &json!({"userName": "race", "email": format!("race{i}@example.com")}))
+                        .status
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -111,7 +125,9 @@ fn stale_versions_are_412_with_if_match_and_409_in_the_body() {
 #[test]
 fn lists_filter_sort_and_page_by_cursor() {
     let server = Server::start();
-    for (name, status) in [("amy", "active"), ("abe", "inactive"), ("ada", "active"), ("bob", "active"), ("al", "active")] {
+    for (name, status) in
+        [("amy", "active"), ("abe", "inactive"), ("ada", "active"), ("bob", "active"), ("al", "active")]
+    {
         let body = json!({"userName": name, "email": format!("{name}@example.com"), "status": status});
         assert_eq!(server.post("/api/v1/users", &body).status, 201);
     }
@@ -121,13 +137,16 @@ fn lists_filter_sort_and_page_by_cursor() {
         let page = server.get(&path).json();
         names.extend(page["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap().to_owned()));
         match page["nextCursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/users?status=active&email=a*&sort=email&order=desc&limit=2&cursor={cursor}"),
+            Some(cursor) => {
+                path = format!("/api/v1/users?status=active&email=a*&sort=email&order=desc&limit=2&cursor={cursor}")
+            }
             None => break,
         }
     }
     assert_eq!(names, ["amy", "al", "ada"]);
     let second = server.get("/api/v1/users?sort=userName&limit=2&page=2").json();
-    let names: Vec<&str> = second["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        second["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["al", "amy"]);
 }
 

@@ -20,7 +20,8 @@ pub struct Fields {
 impl Fields {
     /// The body of `request` as a JSON object. The media type must be JSON.
     pub fn of(request: &Request) -> Result<Self, Problem> {
-        let media_type = request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media_type =
+            request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if !(media_type == "application/json" || media_type.ends_with("+json")) {
             return Err(Problem::UnsupportedMediaType);
         }

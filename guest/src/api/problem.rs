@@ -65,7 +65,8 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
         Problem::Service(Error::StaleVersion { current }) => {
             current_version = Some(*current);
             let status = if request.header("if-match").is_some() { 412 } else { 409 };
-            let detail = format!("The record changed; its current version is {current}. Read it again and reapply the change.");
+            let detail =
+                format!("The record changed; its current version is {current}. Read it again and reapply the change.");
             (status, "stale-version", "Stale version", detail)
         }
         Problem::Service(Error::Unauthenticated) => {
@@ -77,15 +78,23 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
         }
         Problem::Service(Error::Unavailable(_)) => {
             headers.push(("retry-after".to_owned(), "1".to_owned()));
-            (503, "unavailable", "Service unavailable", "The store is unavailable; nothing was written. Retry later.".into())
+            (
+                503,
+                "unavailable",
+                "Service unavailable",
+                "The store is unavailable; nothing was written. Retry later.".into(),
+            )
         }
         Problem::MalformedBody(why) => (400, "malformed-body", "Malformed body", why.clone()),
         Problem::UnsupportedMediaType => {
             (415, "unsupported-media-type", "Unsupported media type", "The body must be application/json.".into())
         }
-        Problem::BodyTooLarge => {
-            (413, "body-too-large", "Body too large", format!("The body must be at most {} bytes.", super::MAX_BODY_BYTES))
-        }
+        Problem::BodyTooLarge => (
+            413,
+            "body-too-large",
+            "Body too large",
+            format!("The body must be at most {} bytes.", super::MAX_BODY_BYTES),
+        ),
         Problem::MethodNotAllowed(allow) => {
             headers.push(("allow".to_owned(), (*allow).to_owned()));
             (405, "method-not-allowed", "Method not allowed", format!("This path takes {allow}."))

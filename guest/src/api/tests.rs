@@ -27,7 +27,10 @@ fn body(response: &Response) -> Value {
 }
 
 fn create_jane(t: &TestEnv) -> Value {
-    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com"}))));
+    let response = handle(
+        &t.env(),
+        &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com"}))),
+    );
     assert_eq!(response.status, 201);
     body(&response)
 }
@@ -37,7 +40,11 @@ fn create_answers_201_with_location_etag_and_the_user() {
     let t = TestEnv::new();
     let response = handle(
         &t.env(),
-        &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com", "password": "correct horse"}))),
+        &request(
+            "POST",
+            "/api/v1/users",
+            Some(json!({"userName": "jane", "email": "jane@example.com", "password": "correct horse"})),
+        ),
     );
     assert_eq!(response.status, 201);
     let user = body(&response);
@@ -50,12 +57,16 @@ fn create_answers_201_with_location_etag_and_the_user() {
 #[test]
 fn invalid_input_is_a_problem_naming_each_field() {
     let t = TestEnv::new();
-    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"email": "x", "shared": "yes", "nickname": 1}))));
+    let response = handle(
+        &t.env(),
+        &request("POST", "/api/v1/users", Some(json!({"email": "x", "shared": "yes", "nickname": 1}))),
+    );
     assert_eq!(response.status, 400);
     assert_eq!(header(&response, "content-type"), Some("application/problem+json"));
     let problem = body(&response);
     assert_eq!(problem["code"], "invalid-input");
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["shared", "nickname"]);
     assert!(t.store.is_empty());
 }
@@ -73,7 +84,10 @@ fn a_body_that_is_not_json_is_refused_by_media_type() {
 fn a_duplicate_user_name_is_409() {
     let t = TestEnv::new();
     create_jane(&t);
-    let response = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": "JANE", "email": "j2@example.com"}))));
+    let response = handle(
+        &t.env(),
+        &request("POST", "/api/v1/users", Some(json!({"userName": "JANE", "email": "j2@example.com"}))),
+    );
     assert_eq!(response.status, 409);
     assert_eq!(body(&response)["errors"][0]["field"], "userName");
 }
@@ -116,14 +130,18 @@ fn every_response_echoes_the_correlation_id() {
 fn list_pages_by_cursor_with_a_prefix_filter() {
     let t = TestEnv::new();
     for name in ["ann", "anna", "bob", "andy"] {
-        let r = handle(&t.env(), &request("POST", "/api/v1/users", Some(json!({"userName": name, "email": format!("{name}@example.com")}))));
+        let r = handle(
+            &t.env(),
+            &request("POST", "/api/v1/users", Some(json!({"userName": name, "email": format!("{name}@example.com")}))),
+        );
         assert_eq!(r.status, 201);
     }
     let first = body(&handle(&t.env(), &request("GET", "/api/v1/users?userName=an*&limit=2", None)));
     let names: Vec<&str> = first["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["andy", "ann"]);
     let cursor = first["nextCursor"].as_str().unwrap();
-    let second = body(&handle(&t.env(), &request("GET", &format!("/api/v1/users?userName=an*&limit=2&cursor={cursor}"), None)));
+    let second =
+        body(&handle(&t.env(), &request("GET", &format!("/api/v1/users?userName=an*&limit=2&cursor={cursor}"), None)));
     assert_eq!(second["items"][0]["userName"], "anna");
     assert_eq!(second["nextCursor"], Value::Null);
 }

@@ -112,7 +112,9 @@ fn parse_query(pairs: &[(String, String)]) -> Result<Query, Error> {
             "email" => email = Some(text_match(value)),
             "displayName" => display_name = Some(text_match(value)),
             "status" => {
-                status = errors.check(UserStatus::parse(value).ok_or_else(|| FieldError::new(name, "enum", "must be active or inactive")))
+                status = errors.check(
+                    UserStatus::parse(value).ok_or_else(|| FieldError::new(name, "enum", "must be active or inactive")),
+                )
             }
             "sort" => sort = errors.check(sort_field(value)),
             "order" => match value.as_str() {

@@ -59,7 +59,14 @@ fn read_body(incoming: &IncomingRequest) -> Result<Vec<u8>, Problem> {
     let mut stream = body.stream().map_err(|()| broken())?;
     let mut bytes = Vec::new();
     // One byte past the limit tells a body at the limit from one over it.
-    (&mut stream).take(MAX_BODY_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|_| broken())?;
+    if let Err(err) = (&mut stream).take(MAX_BODY_BYTES as u64 + 1).read_to_end(&mut bytes) {
+        // `read_to_end` reports a failed allocation instead of aborting; it is still the
+        // instance's memory cap, which the host reports as out-of-memory once this traps.
+        if err.kind() == std::io::ErrorKind::OutOfMemory {
+            panic!("out of memory reading the request body");
+        }
+        return Err(broken());
+    }
     if bytes.len() > MAX_BODY_BYTES {
         return Err(Problem::BodyTooLarge);
     }

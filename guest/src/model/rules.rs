@@ -160,7 +160,11 @@ pub fn preferences(field: &str, value: Value) -> Result<Map<String, Value>, Fiel
     };
     let size = serde_json::to_vec(&map).map(|b| b.len()).unwrap_or(usize::MAX);
     if size > PREFERENCES_MAX_BYTES {
-        return Err(FieldError::new(field, "too-long", format!("must be at most {PREFERENCES_MAX_BYTES} bytes of JSON")));
+        return Err(FieldError::new(
+            field,
+            "too-long",
+            format!("must be at most {PREFERENCES_MAX_BYTES} bytes of JSON"),
+        ));
     }
     Ok(map)
 }
@@ -170,7 +174,8 @@ fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, Fie
     let value = bounded_allow_empty(field, raw, max)?;
     if value.chars().count() < min {
         let code = if value.is_empty() { "required" } else { "too-short" };
-        let message = if min == 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") };
+        let message =
+            if min == 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") };
         return Err(FieldError::new(field, code, message));
     }
     Ok(value)

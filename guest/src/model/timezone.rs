@@ -27,9 +27,8 @@ pub fn normalize(field: &str, value: &str) -> Result<String, FieldError> {
             "must be an IANA time-zone name (for example Europe/Paris) or GMT#.#DST# (for example GMT-6.0DST0)",
         ));
     };
-    zone_for_offset(minutes, dst).ok_or_else(|| {
-        FieldError::new(field, "unknown-offset", format!("no time zone has the offset {value}"))
-    })
+    zone_for_offset(minutes, dst)
+        .ok_or_else(|| FieldError::new(field, "unknown-offset", format!("no time zone has the offset {value}")))
 }
 
 /// Parses `GMT<hours>[.<fraction>]DST<0|1>` into minutes east of UTC and the DST flag.

@@ -63,12 +63,7 @@ struct MemoryTxn<'a> {
 impl<'a> MemoryTxn<'a> {
     fn begin(store: &'a MemoryStore, writable: bool) -> Self {
         let shared = store.shared.borrow();
-        MemoryTxn {
-            store,
-            snapshot: RefCell::new(Rc::clone(&shared.data)),
-            generation: shared.generation,
-            writable,
-        }
+        MemoryTxn { store, snapshot: RefCell::new(Rc::clone(&shared.data)), generation: shared.generation, writable }
     }
 
     fn write(&self, change: impl FnOnce(&mut Map)) -> Result<(), StoreError> {

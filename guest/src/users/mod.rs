@@ -95,7 +95,9 @@ fn crypto_error(err: CryptoError) -> Error {
 /// Read and decode one user record.
 fn read_user(txn: &dyn Txn, id: UserId) -> Result<Option<User>, Error> {
     txn.get(&keys::record(id))?
-        .map(|bytes| serde_json::from_slice(&bytes).map_err(|e| Error::Unavailable(format!("corrupt user record {id}: {e}"))))
+        .map(|bytes| {
+            serde_json::from_slice(&bytes).map_err(|e| Error::Unavailable(format!("corrupt user record {id}: {e}")))
+        })
         .transpose()
 }
 
@@ -109,7 +111,8 @@ fn find_unique(txn: &dyn Txn, index: Index, value: &str) -> Result<Option<UserId
 /// answer names every taken field. Runs in the writing transaction, so no race slips by.
 fn ensure_unique(txn: &dyn Txn, user: &User) -> Result<(), Error> {
     let mut taken = Vec::new();
-    for (index, field, value) in [(Index::UserName, "userName", &user.user_name), (Index::Email, "email", &user.email)] {
+    for (index, field, value) in [(Index::UserName, "userName", &user.user_name), (Index::Email, "email", &user.email)]
+    {
         if find_unique(txn, index, value)?.is_some_and(|holder| holder != user.id) {
             taken.push(FieldError::new(field, "taken", format!("{value} is already taken")));
         }
@@ -154,7 +157,11 @@ fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option
         if can_login {
             errors.check(rules::password("password", raw))
         } else {
-            errors.push(FieldError::new("password", "not-allowed", "a contact (canLogin false) cannot have a password"));
+            errors.push(FieldError::new(
+                "password",
+                "not-allowed",
+                "a contact (canLogin false) cannot have a password",
+            ));
             None
         }
     });

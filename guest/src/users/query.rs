@@ -80,7 +80,11 @@ pub struct Query {
 impl Query {
     /// The sort a caller most likely means when it names none: by the field it filters
     /// on, so that the filter's index serves both; otherwise by creation.
-    pub fn default_sort(user_name: &Option<TextMatch>, email: &Option<TextMatch>, display_name: &Option<TextMatch>) -> SortField {
+    pub fn default_sort(
+        user_name: &Option<TextMatch>,
+        email: &Option<TextMatch>,
+        display_name: &Option<TextMatch>,
+    ) -> SortField {
         if email.is_some() {
             SortField::Email
         } else if user_name.is_some() {
@@ -205,11 +209,14 @@ pub fn run(txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
 
 /// The users behind scanned entries, keyed by the entry they came from.
 fn load(txn: &dyn Txn, source: Source, entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<(Vec<u8>, User)>, Error> {
-    let decode = |bytes: &[u8]| serde_json::from_slice::<User>(bytes).map_err(|e| Error::Unavailable(format!("corrupt user record: {e}")));
+    let decode = |bytes: &[u8]| {
+        serde_json::from_slice::<User>(bytes).map_err(|e| Error::Unavailable(format!("corrupt user record: {e}")))
+    };
     match source {
         Source::Records => entries.into_iter().map(|(key, value)| Ok((key, decode(&value)?))).collect(),
         Source::Index(_) => {
-            let record_keys: Vec<Vec<u8>> = entries.iter().filter_map(|(key, _)| keys::id_of(key)).map(keys::record).collect();
+            let record_keys: Vec<Vec<u8>> =
+                entries.iter().filter_map(|(key, _)| keys::id_of(key)).map(keys::record).collect();
             let values = txn.get_many(&record_keys)?;
             let mut rows = Vec::with_capacity(values.len());
             // An entry whose record is missing is an index fault for `roster check`; skip it.
@@ -237,7 +244,14 @@ const CURSOR_VERSION: u8 = 1;
 fn fingerprint(query: &Query, plan: &Plan) -> u64 {
     let text = format!(
         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
-        plan.source, plan.range, query.user_name, query.email, query.display_name, query.status, query.descending, query.sort
+        plan.source,
+        plan.range,
+        query.user_name,
+        query.email,
+        query.display_name,
+        query.status,
+        query.descending,
+        query.sort
     );
     // FNV-1a: stable across builds, unlike std's hasher.
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
@@ -281,7 +295,12 @@ mod tests {
 
     #[test]
     fn status_with_an_email_prefix_sorted_by_email_uses_the_status_email_index() {
-        let q = Query { status: Some(UserStatus::Active), email: Some(TextMatch::Prefix("Jo".into())), sort: SortField::Email, ..query() };
+        let q = Query {
+            status: Some(UserStatus::Active),
+            email: Some(TextMatch::Prefix("Jo".into())),
+            sort: SortField::Email,
+            ..query()
+        };
         let plan = plan(&q);
         assert_eq!(plan.source, Source::Index(Index::StatusEmail));
         assert_eq!(plan.range, KeyRange::prefix(b"i/se/ajo"));

@@ -8,11 +8,7 @@ fn ctx() -> RequestContext {
 }
 
 fn new_user(name: &str) -> NewUser {
-    NewUser {
-        user_name: Some(name.to_owned()),
-        email: Some(format!("{name}@example.com")),
-        ..NewUser::default()
-    }
+    NewUser { user_name: Some(name.to_owned()), email: Some(format!("{name}@example.com")), ..NewUser::default() }
 }
 
 fn all_keys(t: &TestEnv) -> Vec<Vec<u8>> {
@@ -54,7 +50,8 @@ fn rejects_an_email_taken_in_another_case_and_writes_nothing() {
     let t = TestEnv::new();
     create(&t.env(), &ctx(), new_user("jane")).unwrap();
     let before = all_keys(&t);
-    let clash = NewUser { user_name: Some("other".into()), email: Some("JANE@example.com".into()), ..NewUser::default() };
+    let clash =
+        NewUser { user_name: Some("other".into()), email: Some("JANE@example.com".into()), ..NewUser::default() };
     let Err(Error::Duplicate(fields)) = create(&t.env(), &ctx(), clash) else { panic!("expected a duplicate") };
     assert_eq!(fields.len(), 1);
     assert_eq!((fields[0].field.as_str(), fields[0].code), ("email", "taken"));
@@ -112,7 +109,11 @@ fn update_bumps_the_version_and_frees_the_old_user_name() {
 fn update_with_a_stale_version_is_refused() {
     let t = TestEnv::new();
     let user = create(&t.env(), &ctx(), new_user("jane")).unwrap();
-    let patch = UserPatch { text: vec![(TextField::City, Change::Set("Paris".into()))], expected_version: Some(7), ..UserPatch::default() };
+    let patch = UserPatch {
+        text: vec![(TextField::City, Change::Set("Paris".into()))],
+        expected_version: Some(7),
+        ..UserPatch::default()
+    };
     assert_eq!(update(&t.env(), &ctx(), &user.id.to_string(), patch), Err(Error::StaleVersion { current: 1 }));
 }
 

@@ -1,0 +1,194 @@
+//! Password hashing with argon2id, on a bounded pool of blocking threads.
+//!
+//! One argon2id hash with the OWASP parameters takes tens of milliseconds of CPU and 19 MiB
+//! of memory. Hashes run on tokio's blocking pool, at most one per core at a time, so a burst
+//! of logins neither starves the async workers that serve requests nor exhausts memory.
+
+use std::sync::Arc;
+use std::thread;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use password_hash::rand_core::OsRng;
+use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
+
+/// argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory per hash, in KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    /// OWASP's recommendation for argon2id: m=19456 KiB (19 MiB), t=2, p=1.
+    fn default() -> Self {
+        Argon2Params { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+impl Argon2Params {
+    /// The parameters as the argon2 crate takes them, or why they are invalid.
+    pub fn to_params(self) -> Result<Params, argon2::Error> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+    }
+}
+
+/// Why hashing or verifying failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HashError {
+    /// The stored hash is not an argon2 PHC string this host will verify.
+    #[error("unsupported password hash: {0}")]
+    UnsupportedHash(String),
+    /// The pool is shut down, a hashing thread failed, or argon2 itself failed.
+    #[error("hashing unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Hashes and verifies passwords. Cheap to clone; clones share one pool.
+#[derive(Clone, Debug)]
+pub struct Hasher {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    params: Params,
+    permits: Semaphore,
+}
+
+/// Verifying a stored hash costs what its own parameters say, and the stored string comes
+/// through the guest. Parameters more than this many times the configured ones are refused as
+/// unsupported rather than run.
+const MAX_VERIFY_COST_FACTOR: u32 = 4;
+
+impl Hasher {
+    /// A hasher with `params`, running at most one hash per available core at a time.
+    pub fn new(params: Argon2Params) -> Result<Self, HashError> {
+        let params =
+            params.to_params().map_err(|e| HashError::Unavailable(format!("invalid argon2 parameters: {e}")))?;
+        let threads = thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Hasher { inner: Arc::new(Inner { params, permits: Semaphore::new(threads) }) })
+    }
+
+    /// Hash `password` with argon2id and a fresh random salt, as a PHC string.
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        let params = self.inner.params.clone();
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| HashError::Unavailable(format!("argon2 failed: {e}")))
+        })
+        .await
+    }
+
+    /// Whether `password` matches the PHC string `hash`. The comparison is constant-time.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
+        // Parse before queueing, so garbage never waits for a hashing slot.
+        check_verifiable(&hash, &self.inner.params)?;
+        let params = self.inner.params.clone();
+        self.run(move || {
+            let parsed = PasswordHash::new(&hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
+            // The hash's own algorithm, version and parameters are used; these are fallbacks.
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+            match argon2.verify_password(password.as_bytes(), &parsed) {
+                Ok(()) => Ok(true),
+                Err(password_hash::Error::Password) => Ok(false),
+                Err(e) => Err(HashError::UnsupportedHash(e.to_string())),
+            }
+        })
+        .await
+    }
+
+    async fn run<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<R, HashError> + Send + 'static,
+    ) -> Result<R, HashError> {
+        let _permit =
+            self.inner.permits.acquire().await.map_err(|_| HashError::Unavailable("hashing pool closed".into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| HashError::Unavailable(format!("hashing thread failed: {e}")))?
+    }
+}
+
+/// Refuse hashes that are not argon2 PHC strings, or whose cost is far above ours.
+fn check_verifiable(hash: &str, ours: &Params) -> Result<(), HashError> {
+    let parsed = PasswordHash::new(hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
+    if Algorithm::try_from(parsed.algorithm).is_err() {
+        return Err(HashError::UnsupportedHash(format!("algorithm {} is not argon2", parsed.algorithm)));
+    }
+    let theirs = Params::try_from(&parsed).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
+    let too_costly = u64::from(theirs.m_cost()) * u64::from(theirs.t_cost())
+        > u64::from(ours.m_cost()) * u64::from(ours.t_cost()) * u64::from(MAX_VERIFY_COST_FACTOR);
+    if too_costly || theirs.p_cost() > ours.p_cost().max(1) * MAX_VERIFY_COST_FACTOR {
+        return Err(HashError::UnsupportedHash(format!(
+            "parameters m={} t={} p={} exceed what this host verifies",
+            theirs.m_cost(),
+            theirs.t_cost(),
+            theirs.p_cost()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cheap parameters, so the tests stay fast.
+    fn hasher() -> Hasher {
+        Hasher::new(Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1 }).expect("valid parameters")
+    }
+
+    #[tokio::test]
+    async fn hash_is_an_argon2id_phc_string_that_verifies() {
+        let hasher = hasher();
+        let hash = hasher.hash("secret".into()).await.expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{hash}");
+        assert!(hasher.verify("secret".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn wrong_password_does_not_verify() {
+        let hasher = hasher();
+        let hash = hasher.hash("secret".into()).await.expect("hash");
+        assert!(!hasher.verify("Secret".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn unparsable_hash_is_unsupported() {
+        let result = hasher().verify("secret".into(), "not a hash".into()).await;
+        assert!(matches!(result, Err(HashError::UnsupportedHash(_))));
+    }
+
+    #[tokio::test]
+    async fn non_argon2_phc_string_is_unsupported() {
+        let result = hasher().verify("secret".into(), "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaA".into()).await;
+        assert!(matches!(result, Err(HashError::UnsupportedHash(_))));
+    }
+
+    #[tokio::test]
+    async fn hash_far_costlier_than_configured_is_unsupported() {
+        let costly = Hasher::new(Argon2Params { memory_kib: 64 * 1024, iterations: 1, parallelism: 1 })
+            .expect("valid parameters");
+        // Hash with cheap parameters, then claim huge ones: the check must refuse before
+        // any work is done.
+        let hash = hasher().hash("secret".into()).await.expect("hash");
+        let inflated = hash.replace("m=64,", "m=4194304,");
+        let result = costly.verify("secret".into(), inflated).await;
+        assert!(matches!(result, Err(HashError::UnsupportedHash(_))));
+    }
+
+    #[test]
+    fn default_parameters_are_owasps() {
+        let params = Argon2Params::default().to_params().expect("valid");
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (19456, 2, 1));
+    }
+}

@@ -1,0 +1,4 @@
+//! Host implementations of the interfaces the component imports, one file per interface.
+
+pub mod crypto;
+pub mod store;

@@ -1,0 +1,494 @@
+//! The wasmtime side: engine, compiled component, pre-instantiation, and a fresh Store per call.
+//!
+//! The component is compiled and linked once ([`Runtime::new`]). Every HTTP request and every
+//! typed call gets a new `Store` and instance from the pooling allocator, with a memory cap
+//! and a deadline, and nothing else: no files, environment, arguments or network. A trap,
+//! a missed deadline or memory exhaustion ends that call only; its Store is dropped, never
+//! reused.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use hyper::body::{Body, Bytes};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
+    StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline,
+};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use crate::bindings::exports::roster::iam::users;
+use crate::bindings::roster::iam::{crypto, store};
+use crate::bindings::{Roster, RosterPre};
+use crate::config::{ComponentSource, ConfigError, ServeConfig};
+use crate::hashing::{HashError, Hasher};
+use crate::imports::crypto::{CryptoImports, CryptoView};
+use crate::imports::store::{StoreCtx, StoreImports, StoreView};
+use crate::storage::{Storage, StorageError};
+
+/// The component built from `guest/` together with this host (see `build.rs`).
+pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("ROSTER_GUEST_WASM"));
+
+/// How often the epoch advances; the granularity of deadlines and of guest time slices.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Core instances, tables and memories one component may hold. wit-component wraps the
+/// guest's module in shim and fixup modules, so one component is several core instances and
+/// tables; these leave room for that and for a differently built guest.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+const TABLES_PER_COMPONENT: u32 = 16;
+const MEMORIES_PER_COMPONENT: u32 = 2;
+
+/// An error boxed for `source()` chains; wasmtime's own error type is not a `std` error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// A setting is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The data directory or its cache directory could not be created.
+    #[error("cannot prepare directory {path}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// wasmtime rejected the engine configuration.
+    #[error("cannot configure wasmtime")]
+    Engine(#[source] BoxError),
+    /// The component file could not be read.
+    #[error("cannot read component {path}")]
+    ReadComponent {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid component for this wasmtime.
+    #[error("cannot compile the component")]
+    Compile(#[source] BoxError),
+    /// The component's imports or exports do not match what this host provides and expects.
+    #[error("the component does not fit this host")]
+    Link(#[source] BoxError),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The hashing pool could not be created.
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+}
+
+/// Why one call into the component failed. The text is for logs; clients get
+/// [`crate::problem::for_call_error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The call ran past its deadline and was stopped.
+    #[error("the call missed its deadline")]
+    DeadlineExceeded,
+    /// Every instance slot stayed busy until the deadline.
+    #[error("no instance slot came free before the deadline")]
+    Overloaded,
+    /// The guest wanted more memory than its cap and trapped.
+    #[error("the component ran out of memory")]
+    OutOfMemory(#[source] BoxError),
+    /// The guest trapped, or the host failed to run it.
+    #[error("the component trapped")]
+    Trap(#[source] BoxError),
+    /// The guest finished without setting a response.
+    #[error("the component returned no response")]
+    NoResponse,
+    /// The guest set an error instead of a response.
+    #[error("the component answered with error code {0:?}")]
+    ErrorResponse(ErrorCode),
+}
+
+/// The compiled component and everything shared by its instances.
+pub struct Runtime {
+    engine: Engine,
+    proxy_pre: ProxyPre<RequestState>,
+    roster_pre: RosterPre<RequestState>,
+    storage: Storage,
+    hasher: Hasher,
+    slots: Arc<Semaphore>,
+    request_deadline: Duration,
+    memory_cap: usize,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("storage", &self.storage)
+            .field("request_deadline", &self.request_deadline)
+            .field("memory_cap", &self.memory_cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Validate `config`, create the data directory, open the database and compile the
+    /// component (or load it from `<data-dir>/cache`). Blocks: call it from a blocking thread
+    /// when on an async runtime.
+    pub fn open(config: &ServeConfig) -> Result<Runtime, RuntimeError> {
+        config.validate()?;
+        create_dir(&config.data_dir)?;
+        let storage = Storage::open(&config.data_dir)?;
+        let hasher = Hasher::new(config.argon2)?;
+        Runtime::new(config, storage, hasher)
+    }
+
+    /// Build the engine, compile and link the component, on an open `storage`. Blocks.
+    pub fn new(config: &ServeConfig, storage: Storage, hasher: Hasher) -> Result<Runtime, RuntimeError> {
+        config.validate()?;
+        let engine = engine(config)?;
+        let component = match &config.component {
+            ComponentSource::Embedded => Component::new(&engine, EMBEDDED_COMPONENT),
+            ComponentSource::File(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|source| RuntimeError::ReadComponent { path: path.display().to_string(), source })?;
+                Component::new(&engine, bytes)
+            }
+        }
+        .map_err(|e| RuntimeError::Compile(e.into_boxed_dyn_error()))?;
+
+        let mut linker = Linker::<RequestState>::new(&engine);
+        let link = |linker: &mut Linker<RequestState>| -> wasmtime::Result<()> {
+            wasmtime_wasi::p2::add_to_linker_async(linker)?;
+            wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+            store::add_to_linker::<_, StoreImports>(linker, RequestState::store_view)?;
+            crypto::add_to_linker::<_, CryptoImports>(linker, RequestState::crypto_view)?;
+            Ok(())
+        };
+        link(&mut linker).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
+        let pre = linker.instantiate_pre(&component).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
+        let proxy_pre = ProxyPre::new(pre.clone()).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
+        let roster_pre = RosterPre::new(pre).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
+
+        start_epoch_ticker(&engine);
+        Ok(Runtime {
+            engine,
+            proxy_pre,
+            roster_pre,
+            storage,
+            hasher,
+            slots: Arc::new(Semaphore::new(config.max_instances as usize)),
+            request_deadline: config.request_deadline,
+            memory_cap: config.memory_cap,
+        })
+    }
+
+    /// The database this runtime serves from.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Drop the compiled component and close the database (if no Store still uses it).
+    /// Blocks.
+    pub fn close(self) -> Result<(), StorageError> {
+        let storage = self.storage.clone();
+        drop(self);
+        storage.close()
+    }
+
+    /// How long one call may take.
+    pub fn request_deadline(&self) -> Duration {
+        self.request_deadline
+    }
+
+    /// Serve one HTTP request with a fresh instance of the component, which must answer
+    /// before `deadline`. The response body may still stream from the instance afterwards.
+    pub async fn handle_http<B>(
+        &self,
+        request: hyper::Request<B>,
+        deadline: Instant,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, CallError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let mut guest = self.new_store(deadline).await?;
+        let (sender, receiver) = oneshot::channel();
+        let http = &mut guest.store.data_mut().http();
+        let request =
+            http.new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Trap(e.into_boxed_dyn_error()))?;
+        let response_out = http.new_response_outparam(sender).map_err(|e| CallError::Trap(e.into_boxed_dyn_error()))?;
+        let pre = self.proxy_pre.clone();
+
+        // The instance runs in its own task so that it can go on streaming the body after
+        // the head is returned, and so that a deadline here does not wait for it.
+        let task = tokio::spawn(async move {
+            let store = &mut guest.store;
+            let result = async {
+                let proxy = pre.instantiate_async(&mut *store).await?;
+                proxy.wasi_http_incoming_handler().call_handle(&mut *store, request, response_out).await
+            }
+            .await
+            .map_err(|error| classify(error, store));
+            drop(guest);
+            if let Err(error) = &result {
+                tracing::error!(error = ?error, "component failed while handling a request");
+            }
+            result
+        });
+
+        match tokio::time::timeout_at(deadline.into(), receiver).await {
+            Ok(Ok(Ok(response))) => Ok(response),
+            Ok(Ok(Err(code))) => Err(CallError::ErrorResponse(code)),
+            // The outparam was dropped with the Store: the task has ended.
+            Ok(Err(_)) => match task.await {
+                Ok(Ok(())) => Err(CallError::NoResponse),
+                Ok(Err(error)) => Err(error),
+                Err(join) => Err(CallError::Trap(Box::new(join))),
+            },
+            Err(_elapsed) => {
+                task.abort();
+                Err(CallError::DeadlineExceeded)
+            }
+        }
+    }
+
+    /// Run `call` on a fresh instance of the component's typed exports, within the request
+    /// deadline. The outer `Result` is the host's verdict (trap, deadline, overload); the
+    /// call's own result, including the guest's domain errors, is inside.
+    ///
+    /// See [`crate::users::Users`] for one method per `roster:iam/users` function.
+    pub async fn call_users<R>(
+        &self,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &users::Guest) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        let deadline = Instant::now() + self.request_deadline;
+        let mut guest = self.new_store(deadline).await?;
+        let store = &mut guest.store;
+        let run = async {
+            let roster: Roster = self.roster_pre.instantiate_async(&mut *store).await?;
+            call(&mut *store, roster.roster_iam_users()).await
+        };
+        match tokio::time::timeout_at(deadline.into(), run).await {
+            Ok(result) => result.map_err(|error| classify(error, store)),
+            Err(_elapsed) => Err(CallError::DeadlineExceeded),
+        }
+    }
+
+    /// Wait (until `deadline`) for an instance slot, then make a fresh Store in it.
+    async fn new_store(&self, deadline: Instant) -> Result<SlottedStore, CallError> {
+        let slot = match tokio::time::timeout_at(deadline.into(), self.slots.clone().acquire_owned()).await {
+            Ok(permit) => permit.expect("the slot semaphore is never closed"),
+            Err(_elapsed) => return Err(CallError::Overloaded),
+        };
+        let wasi = WasiCtx::builder()
+            // Guest panics print here; nothing else is inherited.
+            .inherit_stderr()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .build();
+        let state = RequestState {
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: NoOutgoingHttp,
+            table: ResourceTable::new(),
+            limits: GuestLimits::new(self.memory_cap),
+            store: StoreCtx::new(self.storage.clone()),
+            hasher: self.hasher.clone(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        // Check every tick: yield to other tasks until the deadline, then trap. Yielding
+        // keeps a busy guest from holding an async worker for its whole deadline.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+            }
+        });
+        Ok(SlottedStore { store, _slot: slot })
+    }
+}
+
+/// A Store and the instance slot it holds. Fields drop in declaration order, so the Store
+/// gives its instance back to the pooling allocator before the slot goes to the next call,
+/// however the call ends (even when its task is aborted).
+struct SlottedStore {
+    store: Store<RequestState>,
+    _slot: OwnedSemaphorePermit,
+}
+
+/// Sort a failed call into deadline, out-of-memory or trap.
+fn classify(error: wasmtime::Error, store: &Store<RequestState>) -> CallError {
+    if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        CallError::DeadlineExceeded
+    } else if store.data().limits.memory_exhausted {
+        CallError::OutOfMemory(error.into_boxed_dyn_error())
+    } else {
+        CallError::Trap(error.into_boxed_dyn_error())
+    }
+}
+
+fn create_dir(path: &Path) -> Result<(), RuntimeError> {
+    std::fs::create_dir_all(path).map_err(|source| RuntimeError::Directory { path: path.display().to_string(), source })
+}
+
+fn engine(config: &ServeConfig) -> Result<Engine, RuntimeError> {
+    let engine_error = |e: wasmtime::Error| RuntimeError::Engine(e.into_boxed_dyn_error());
+    let mut wasm = Config::new();
+    wasm.epoch_interruption(true);
+
+    // wasmtime requires an absolute cache directory.
+    let cache_dir = std::path::absolute(config.data_dir.join("cache")).map_err(|source| RuntimeError::Directory {
+        path: config.data_dir.join("cache").display().to_string(),
+        source,
+    })?;
+    create_dir(&cache_dir)?;
+    let mut cache = CacheConfig::new();
+    cache.with_directory(cache_dir);
+    wasm.cache(Some(Cache::new(cache).map_err(engine_error)?));
+
+    let instances = config.max_instances;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances * CORE_INSTANCES_PER_COMPONENT)
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .total_tables(instances * TABLES_PER_COMPONENT)
+        .max_tables_per_component(TABLES_PER_COMPONENT)
+        .total_memories(instances * MEMORIES_PER_COMPONENT)
+        .max_memories_per_component(MEMORIES_PER_COMPONENT)
+        // Every instance runs on a fiber stack of its own.
+        .total_stacks(instances)
+        // The cap is also enforced by `GuestLimits`; setting it here keeps the pool's
+        // bookkeeping honest. Address space is still reserved per memory at wasmtime's
+        // default (4 GiB plus guard), which lets compiled code skip bounds checks.
+        .max_memory_size(config.memory_cap);
+    wasm.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&wasm).map_err(engine_error)
+}
+
+/// Advance the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) {
+    let engine = engine.weak();
+    thread::Builder::new()
+        .name("roster-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread only fails when the OS is out of threads");
+}
+
+/// Per-instance state: the `T` of every `Store<T>`.
+pub struct RequestState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: NoOutgoingHttp,
+    table: ResourceTable,
+    limits: GuestLimits,
+    store: StoreCtx,
+    hasher: Hasher,
+}
+
+impl RequestState {
+    fn store_view(&mut self) -> StoreView<'_> {
+        StoreView { ctx: &mut self.store, table: &mut self.table }
+    }
+
+    fn crypto_view(&mut self) -> CryptoView<'_> {
+        CryptoView { hasher: &self.hasher }
+    }
+}
+
+impl WasiView for RequestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for RequestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// `wasi:http` hooks that refuse every outgoing request: the component has no network.
+struct NoOutgoingHttp;
+
+impl WasiHttpHooks for NoOutgoingHttp {
+    fn send_request(
+        &mut self,
+        _request: hyper::Request<WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (hyper::Response<WasiBody>, Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}
+
+/// [`StoreLimits`] that also remember whether the guest asked for more memory than its cap,
+/// so that the trap that follows is reported as out-of-memory.
+struct GuestLimits {
+    limits: StoreLimits,
+    memory_exhausted: bool,
+}
+
+impl GuestLimits {
+    fn new(memory_cap: usize) -> Self {
+        GuestLimits { limits: StoreLimitsBuilder::new().memory_size(memory_cap).build(), memory_exhausted: false }
+    }
+}
+
+impl ResourceLimiter for GuestLimits {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.memory_exhausted |= !allowed;
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.memory_exhausted = true;
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}

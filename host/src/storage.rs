@@ -1,0 +1,484 @@
+//! The redb storage backend: one file, one ordered table of bytes, snapshot reads and durable writes.
+//!
+//! Every call here blocks on disk I/O or on redb's single writer lock, so callers on an async
+//! runtime must move them off the async workers (`imports::store` uses
+//! `tokio::task::spawn_blocking`). redb's errors are converted into [`StorageError`] here and go
+//! no further.
+
+use std::fmt;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+/// The one table: every key and value the component stores. Keys sort bytewise.
+const ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("entries");
+
+/// The name of the database file inside the data directory.
+pub const DATABASE_FILE: &str = "roster.redb";
+
+/// The longest key a transaction accepts, in bytes.
+pub const MAX_KEY_LEN: usize = 4 * 1024;
+
+/// The longest value a transaction accepts, in bytes.
+pub const MAX_VALUE_LEN: usize = 1024 * 1024;
+
+/// The most entries one scan returns.
+///
+/// The limit comes from the guest, so it is clamped: an unbounded scan would copy the whole
+/// table into host memory and then into a guest with a capped memory.
+pub const MAX_SCAN_LIMIT: u32 = 1000;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// A key is longer than [`MAX_KEY_LEN`] or a value longer than [`MAX_VALUE_LEN`].
+    #[error("key or value too large ({len} bytes, at most {max})")]
+    TooLarge {
+        /// The size the caller gave.
+        len: usize,
+        /// The size the backend accepts.
+        max: usize,
+    },
+    /// A write was attempted on a read transaction.
+    #[error("write on a read-only transaction")]
+    ReadOnly,
+    /// The transaction was already committed (or its commit failed).
+    #[error("transaction already committed")]
+    Spent,
+    /// The backend failed; the text is for logs.
+    #[error("storage failed to {operation}: {message}")]
+    Backend {
+        /// What the backend was doing.
+        operation: &'static str,
+        /// redb's description of the failure.
+        message: String,
+    },
+}
+
+/// Converts any redb error into [`StorageError::Backend`], keeping only its text.
+fn backend<E: Into<redb::Error>>(operation: &'static str) -> impl FnOnce(E) -> StorageError {
+    move |error| StorageError::Backend { operation, message: error.into().to_string() }
+}
+
+/// `Result` with a [`StorageError`].
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The order in which a scan returns entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Ascending key order.
+    Forward,
+    /// Descending key order.
+    Reverse,
+}
+
+/// One stored key and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The key.
+    pub key: Vec<u8>,
+    /// The value stored under it.
+    pub value: Vec<u8>,
+}
+
+/// An open database. Cheap to clone; every clone shares one redb `Database`.
+#[derive(Clone)]
+pub struct Storage {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Storage {
+    /// Open (or create) `<data_dir>/roster.redb` and make sure its table exists. Blocks.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        let db = Database::create(&path).map_err(backend("open"))?;
+        // A read transaction cannot open a table that was never created.
+        let txn = db.begin_write().map_err(backend("begin a write"))?;
+        txn.open_table(ENTRIES).map_err(backend("create the table"))?;
+        txn.commit().map_err(backend("commit"))?;
+        Ok(Storage { db: Arc::new(db), path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Begin a read transaction on the latest committed snapshot. Blocks briefly.
+    pub fn begin_read(&self) -> Result<Transaction> {
+        let txn = self.db.begin_read().map_err(backend("begin a read"))?;
+        Ok(Transaction { state: State::Read(txn) })
+    }
+
+    /// Begin a write transaction. Blocks while another write transaction is open: redb has
+    /// one writer at a time.
+    pub fn begin_write(&self) -> Result<Transaction> {
+        let mut txn = self.db.begin_write().map_err(backend("begin a write"))?;
+        // Immediate is redb's default; set it anyway, because an acknowledged write must
+        // survive a crash and that must not depend on a library default.
+        txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
+        Ok(Transaction { state: State::Write(Box::new(txn)) })
+    }
+
+    /// Close the database if this is the last handle; otherwise it closes when the last
+    /// clone (or transaction) is dropped. Blocks.
+    pub fn close(self) -> Result<()> {
+        match Arc::try_unwrap(self.db) {
+            Ok(db) => db.close().map_err(backend("close")),
+            Err(_still_shared) => Ok(()),
+        }
+    }
+}
+
+enum State {
+    Read(redb::ReadTransaction),
+    // Boxed: a write transaction is several times the size of a read one.
+    Write(Box<redb::WriteTransaction>),
+    Spent,
+}
+
+/// A read or write transaction. Dropping an uncommitted write transaction rolls it back
+/// and releases the writer lock.
+pub struct Transaction {
+    state: State,
+}
+
+impl fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Read(_) => "read",
+            State::Write(_) => "write",
+            State::Spent => "spent",
+        };
+        f.debug_struct("Transaction").field("state", &state).finish()
+    }
+}
+
+impl Transaction {
+    /// Whether this is a write transaction that has not been committed yet.
+    pub fn is_open_write(&self) -> bool {
+        matches!(self.state, State::Write(_))
+    }
+
+    /// The value stored under `key`, if any.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let mut values = self.get_many(&[key])?;
+        Ok(values.pop().flatten())
+    }
+
+    /// The values stored under each key, in the order given.
+    pub fn get_many<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<Vec<u8>>>> {
+        fn read<T: ReadableTable<&'static [u8], &'static [u8]>, K: AsRef<[u8]>>(
+            table: &T,
+            keys: &[K],
+        ) -> Result<Vec<Option<Vec<u8>>>> {
+            keys.iter()
+                .map(|key| {
+                    let value = table.get(key.as_ref()).map_err(backend("read"))?;
+                    Ok(value.map(|guard| guard.value().to_vec()))
+                })
+                .collect()
+        }
+        match &self.state {
+            State::Read(txn) => read(&open_read(txn)?, keys),
+            State::Write(txn) => read(&open_write(txn)?, keys),
+            State::Spent => Err(StorageError::Spent),
+        }
+    }
+
+    /// Up to `limit` (at most [`MAX_SCAN_LIMIT`]) entries between `start` and `end`, in
+    /// `direction` order. An empty or inverted range gives no entries.
+    pub fn scan(&self, start: Bound<&[u8]>, end: Bound<&[u8]>, limit: u32, direction: Direction) -> Result<Vec<Entry>> {
+        fn read<T: ReadableTable<&'static [u8], &'static [u8]>>(
+            table: &T,
+            range: (Bound<&[u8]>, Bound<&[u8]>),
+            limit: usize,
+            direction: Direction,
+        ) -> Result<Vec<Entry>> {
+            let range = table.range::<&[u8]>(range).map_err(backend("scan"))?;
+            let entries: Box<dyn Iterator<Item = _>> = match direction {
+                Direction::Forward => Box::new(range),
+                Direction::Reverse => Box::new(range.rev()),
+            };
+            entries
+                .take(limit)
+                .map(|entry| {
+                    let (key, value) = entry.map_err(backend("scan"))?;
+                    Ok(Entry { key: key.value().to_vec(), value: value.value().to_vec() })
+                })
+                .collect()
+        }
+        let limit = limit.min(MAX_SCAN_LIMIT) as usize;
+        if limit == 0 || is_empty_range(start, end) {
+            // Also keeps inverted bounds away from redb, which does not promise to accept them.
+            return match self.state {
+                State::Spent => Err(StorageError::Spent),
+                _ => Ok(Vec::new()),
+            };
+        }
+        match &self.state {
+            State::Read(txn) => read(&open_read(txn)?, (start, end), limit, direction),
+            State::Write(txn) => read(&open_write(txn)?, (start, end), limit, direction),
+            State::Spent => Err(StorageError::Spent),
+        }
+    }
+
+    /// Store `value` under `key`, replacing what was there.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        check_len(key.len(), MAX_KEY_LEN)?;
+        check_len(value.len(), MAX_VALUE_LEN)?;
+        let txn = self.writable()?;
+        open_write(txn)?.insert(key, value).map_err(backend("write"))?;
+        Ok(())
+    }
+
+    /// Remove `key`; removing a missing key is not an error.
+    pub fn delete(&mut self, key: &[u8]) -> Result<()> {
+        check_len(key.len(), MAX_KEY_LEN)?;
+        let txn = self.writable()?;
+        open_write(txn)?.remove(key).map_err(backend("delete"))?;
+        Ok(())
+    }
+
+    /// Make every write durable and visible, atomically; for a read transaction, end it.
+    /// The transaction is spent afterwards, whatever the outcome.
+    pub fn commit(&mut self) -> Result<()> {
+        match std::mem::replace(&mut self.state, State::Spent) {
+            State::Read(txn) => {
+                drop(txn);
+                Ok(())
+            }
+            State::Write(txn) => txn.commit().map_err(backend("commit")),
+            State::Spent => Err(StorageError::Spent),
+        }
+    }
+
+    fn writable(&mut self) -> Result<&mut redb::WriteTransaction> {
+        match &mut self.state {
+            State::Write(txn) => Ok(txn),
+            State::Read(_) => Err(StorageError::ReadOnly),
+            State::Spent => Err(StorageError::Spent),
+        }
+    }
+}
+
+fn open_read(txn: &redb::ReadTransaction) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>> {
+    txn.open_table(ENTRIES).map_err(backend("open the table"))
+}
+
+fn open_write(txn: &redb::WriteTransaction) -> Result<redb::Table<'_, &'static [u8], &'static [u8]>> {
+    txn.open_table(ENTRIES).map_err(backend("open the table"))
+}
+
+fn check_len(len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(StorageError::TooLarge { len, max });
+    }
+    Ok(())
+}
+
+/// Whether no key can lie between `start` and `end`.
+fn is_empty_range(start: Bound<&[u8]>, end: Bound<&[u8]>) -> bool {
+    match (start, end) {
+        (Bound::Included(s), Bound::Included(e)) => s > e,
+        (Bound::Included(s) | Bound::Excluded(s), Bound::Excluded(e)) | (Bound::Excluded(s), Bound::Included(e)) => {
+            s >= e
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_temp() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        (dir, storage)
+    }
+
+    fn fill(storage: &Storage, keys: &[&[u8]]) {
+        let mut txn = storage.begin_write().expect("begin write");
+        for key in keys {
+            txn.put(key, key).expect("put");
+        }
+        txn.commit().expect("commit");
+    }
+
+    fn keys(entries: &[Entry]) -> Vec<&[u8]> {
+        entries.iter().map(|e| e.key.as_slice()).collect()
+    }
+
+    #[test]
+    fn committed_put_is_visible_to_a_later_read() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a"]);
+        let txn = storage.begin_read().expect("begin read");
+        assert_eq!(txn.get(b"a").expect("get"), Some(b"a".to_vec()));
+        assert_eq!(txn.get(b"missing").expect("get"), None);
+    }
+
+    #[test]
+    fn write_transaction_sees_its_own_uncommitted_writes() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.put(b"k", b"v").expect("put");
+        assert_eq!(txn.get(b"k").expect("get"), Some(b"v".to_vec()));
+    }
+
+    #[test]
+    fn read_transaction_keeps_its_snapshot_while_a_write_commits() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a"]);
+        let read = storage.begin_read().expect("begin read");
+        let mut write = storage.begin_write().expect("begin write");
+        write.delete(b"a").expect("delete");
+        write.put(b"b", b"b").expect("put");
+        write.commit().expect("commit");
+        assert_eq!(read.get(b"a").expect("get"), Some(b"a".to_vec()));
+        assert_eq!(read.get(b"b").expect("get"), None);
+    }
+
+    #[test]
+    fn get_many_returns_values_in_the_order_asked() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a", b"c"]);
+        let txn = storage.begin_read().expect("begin read");
+        let values = txn.get_many(&[b"c".as_slice(), b"b", b"a"]).expect("get many");
+        assert_eq!(values, vec![Some(b"c".to_vec()), None, Some(b"a".to_vec())]);
+    }
+
+    #[test]
+    fn scan_forward_respects_included_and_excluded_bounds() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a", b"b", b"c", b"d", b"e"]);
+        let txn = storage.begin_read().expect("begin read");
+        let entries = txn.scan(Bound::Included(b"b"), Bound::Excluded(b"e"), 100, Direction::Forward).expect("scan");
+        assert_eq!(keys(&entries), vec![b"b", b"c", b"d"]);
+        let entries = txn.scan(Bound::Excluded(b"b"), Bound::Included(b"e"), 100, Direction::Forward).expect("scan");
+        assert_eq!(keys(&entries), vec![b"c", b"d", b"e"]);
+    }
+
+    #[test]
+    fn scan_reverse_starts_from_the_end_and_stops_at_the_limit() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a", b"b", b"c", b"d", b"e"]);
+        let txn = storage.begin_read().expect("begin read");
+        let entries = txn.scan(Bound::Unbounded, Bound::Unbounded, 2, Direction::Reverse).expect("scan");
+        assert_eq!(keys(&entries), vec![b"e", b"d"]);
+        let entries = txn.scan(Bound::Included(b"b"), Bound::Excluded(b"d"), 10, Direction::Reverse).expect("scan");
+        assert_eq!(keys(&entries), vec![b"c", b"b"]);
+    }
+
+    #[test]
+    fn scan_returns_values_with_their_keys() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.put(b"k", b"value").expect("put");
+        let entries = txn.scan(Bound::Unbounded, Bound::Unbounded, 10, Direction::Forward).expect("scan");
+        assert_eq!(entries, vec![Entry { key: b"k".to_vec(), value: b"value".to_vec() }]);
+    }
+
+    #[test]
+    fn scan_with_inverted_bounds_returns_nothing() {
+        let (_dir, storage) = open_temp();
+        fill(&storage, &[b"a", b"b", b"c"]);
+        let txn = storage.begin_read().expect("begin read");
+        for (start, end) in [
+            (Bound::Included(b"c".as_slice()), Bound::Included(b"a".as_slice())),
+            (Bound::Included(b"b"), Bound::Excluded(b"b")),
+            (Bound::Excluded(b"b"), Bound::Included(b"b")),
+        ] {
+            let entries = txn.scan(start, end, 10, Direction::Forward).expect("scan");
+            assert!(entries.is_empty(), "{start:?}..{end:?} gave {entries:?}");
+        }
+    }
+
+    #[test]
+    fn scan_limit_is_clamped_to_the_maximum() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        for i in 0..(MAX_SCAN_LIMIT + 5) {
+            txn.put(&i.to_be_bytes(), b"").expect("put");
+        }
+        let entries = txn.scan(Bound::Unbounded, Bound::Unbounded, u32::MAX, Direction::Forward).expect("scan");
+        assert_eq!(entries.len(), MAX_SCAN_LIMIT as usize);
+    }
+
+    #[test]
+    fn dropping_an_uncommitted_write_rolls_it_back_and_frees_the_writer() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.put(b"k", b"v").expect("put");
+        drop(txn);
+        // A second writer would block forever if the first still held the lock.
+        let txn = storage.begin_write().expect("begin write again");
+        assert_eq!(txn.get(b"k").expect("get"), None);
+    }
+
+    #[test]
+    fn committed_write_survives_reopening_the_database() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        fill(&storage, &[b"durable"]);
+        storage.close().expect("close");
+        let storage = Storage::open(dir.path()).expect("reopen storage");
+        let txn = storage.begin_read().expect("begin read");
+        assert_eq!(txn.get(b"durable").expect("get"), Some(b"durable".to_vec()));
+    }
+
+    #[test]
+    fn write_transactions_commit_with_immediate_durability() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        let State::Write(inner) = &mut txn.state else {
+            panic!("begin_write gave {txn:?}");
+        };
+        // redb makes persistent savepoints only in Immediate transactions, so one succeeding
+        // proves the setting took.
+        inner.persistent_savepoint().expect("persistent savepoints need immediate durability");
+    }
+
+    #[test]
+    fn oversized_key_or_value_is_too_large_and_writes_nothing() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        let big_key = vec![0; MAX_KEY_LEN + 1];
+        let big_value = vec![0; MAX_VALUE_LEN + 1];
+        assert!(matches!(txn.put(&big_key, b"v"), Err(StorageError::TooLarge { .. })));
+        assert!(matches!(txn.put(b"k", &big_value), Err(StorageError::TooLarge { .. })));
+        assert!(matches!(txn.delete(&big_key), Err(StorageError::TooLarge { .. })));
+        txn.put(&vec![0; MAX_KEY_LEN], &vec![0; MAX_VALUE_LEN]).expect("the maximum sizes fit");
+        assert_eq!(txn.get(b"k").expect("get"), None);
+    }
+
+    #[test]
+    fn writes_on_a_read_transaction_are_refused() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_read().expect("begin read");
+        assert!(matches!(txn.put(b"k", b"v"), Err(StorageError::ReadOnly)));
+        assert!(matches!(txn.delete(b"k"), Err(StorageError::ReadOnly)));
+    }
+
+    #[test]
+    fn calls_after_commit_are_refused() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.commit().expect("commit");
+        assert!(matches!(txn.get(b"k"), Err(StorageError::Spent)));
+        assert!(matches!(txn.put(b"k", b"v"), Err(StorageError::Spent)));
+        assert!(matches!(txn.commit(), Err(StorageError::Spent)));
+        assert!(!txn.is_open_write());
+    }
+}

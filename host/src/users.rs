@@ -1,0 +1,59 @@
+//! Typed calls to the component's `roster:iam/users` exports, each on a fresh instance.
+//!
+//! Every method returns `Result<Result<T, Error>, CallError>`: the outer error is the host's
+//! (trap, deadline, overload), the inner one is the component's answer (`not-found`, …).
+
+pub use crate::bindings::exports::roster::iam::users::{
+    Attribute, NewUser, SortField, SortOrder, TextMatch, User, UserPage, UserPatch, UserQuery, UserStatus,
+};
+pub use crate::bindings::roster::iam::types::{Credentials, Error, FieldError, RequestContext};
+
+use crate::runtime::{CallError, Runtime};
+
+/// The outcome of one typed call: the host's verdict around the component's result.
+pub type Outcome<T> = Result<Result<T, Error>, CallError>;
+
+/// The `roster:iam/users` exports of a [`Runtime`]; get one with [`Runtime::users`].
+#[derive(Debug, Clone, Copy)]
+pub struct Users<'a> {
+    runtime: &'a Runtime,
+}
+
+impl Runtime {
+    /// Typed access to the component's `roster:iam/users` exports.
+    pub fn users(&self) -> Users<'_> {
+        Users { runtime: self }
+    }
+}
+
+impl Users<'_> {
+    /// Create a user.
+    pub async fn create(&self, ctx: &RequestContext, user: &NewUser) -> Outcome<User> {
+        self.runtime.call_users(async |store, users| users.call_create(store, ctx, user).await).await
+    }
+
+    /// The user with this id.
+    pub async fn get(&self, ctx: &RequestContext, id: &str) -> Outcome<User> {
+        self.runtime.call_users(async |store, users| users.call_get(store, ctx, id).await).await
+    }
+
+    /// The user with this user name, matched case-insensitively.
+    pub async fn get_by_user_name(&self, ctx: &RequestContext, user_name: &str) -> Outcome<User> {
+        self.runtime.call_users(async |store, users| users.call_get_by_user_name(store, ctx, user_name).await).await
+    }
+
+    /// A page of users matching the query.
+    pub async fn list(&self, ctx: &RequestContext, query: &UserQuery) -> Outcome<UserPage> {
+        self.runtime.call_users(async |store, users| users.call_list(store, ctx, query).await).await
+    }
+
+    /// Apply a partial update; the result is the user as stored afterwards.
+    pub async fn update(&self, ctx: &RequestContext, id: &str, patch: &UserPatch) -> Outcome<User> {
+        self.runtime.call_users(async |store, users| users.call_update(store, ctx, id, patch).await).await
+    }
+
+    /// Delete a user, if it is still at `expected_version` when one is given.
+    pub async fn delete(&self, ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Outcome<()> {
+        self.runtime.call_users(async |store, users| users.call_delete(store, ctx, id, expected_version).await).await
+    }
+}

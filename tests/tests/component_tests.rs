@@ -1,0 +1,162 @@
+//! The component as a platform embedding the plugin sees it: its WIT imports and exports,
+//! and its typed `roster:iam/users` exports called directly through wasmtime.
+
+use roster_host::config::ServeConfig;
+use roster_host::runtime::{EMBEDDED_COMPONENT, Runtime};
+use roster_host::users::{
+    Attribute, Error, NewUser, RequestContext, SortField, SortOrder, TextMatch, UserPatch, UserQuery, UserStatus,
+};
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine};
+
+fn ctx() -> RequestContext {
+    RequestContext { credentials: None, account: None, correlation_id: "component-test".into() }
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        user_name: name.into(),
+        email: format!("{name}@example.com"),
+        password: None,
+        first_name: None,
+        last_name: None,
+        display_name: None,
+        phone: None,
+        fax: None,
+        street: None,
+        city: None,
+        state: None,
+        zipcode: None,
+        country: None,
+        locale: None,
+        timezone: None,
+        status: None,
+        can_login: None,
+        shared: None,
+        opt_in: None,
+        attributes: Vec::new(),
+        preferences: None,
+    }
+}
+
+fn empty_patch() -> UserPatch {
+    UserPatch {
+        expected_version: None,
+        user_name: None,
+        email: None,
+        first_name: None,
+        last_name: None,
+        display_name: None,
+        phone: None,
+        fax: None,
+        street: None,
+        city: None,
+        state: None,
+        zipcode: None,
+        country: None,
+        locale: None,
+        timezone: None,
+        status: None,
+        can_login: None,
+        shared: None,
+        opt_in: None,
+        attributes: None,
+        preferences: None,
+    }
+}
+
+/// A runtime on a fresh temp data dir, opened off the async workers as it blocks.
+async fn runtime(dir: &tempfile::TempDir) -> Runtime {
+    let config = ServeConfig::new(([127, 0, 0, 1], 0).into(), dir.path());
+    tokio::task::spawn_blocking(move || Runtime::open(&config)).await.unwrap().expect("the runtime opens")
+}
+
+#[test]
+fn the_component_imports_store_and_crypto_and_exports_users_and_wasi_http() {
+    let engine = Engine::new(&Config::new()).unwrap();
+    let component = Component::new(&engine, EMBEDDED_COMPONENT).unwrap();
+    let ty = component.component_type();
+    let imports: Vec<String> = ty.imports(&engine).map(|(name, _)| name.to_owned()).collect();
+    let exports: Vec<String> = ty.exports(&engine).map(|(name, _)| name.to_owned()).collect();
+    for wanted in ["roster:iam/store@0.1.0", "roster:iam/crypto@0.1.0"] {
+        assert!(imports.iter().any(|i| i == wanted), "{wanted} not in {imports:?}");
+    }
+    for wanted in ["roster:iam/users@0.1.0", "wasi:http/incoming-handler@0.2.12"] {
+        assert!(exports.iter().any(|e| e == wanted), "{wanted} not in {exports:?}");
+    }
+    // The sandbox: no filesystem, sockets or outgoing HTTP are even asked for.
+    for forbidden in ["wasi:filesystem", "wasi:sockets", "wasi:http/outgoing-handler"] {
+        assert!(!imports.iter().any(|i| i.starts_with(forbidden)), "{forbidden} imported: {imports:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_exports_create_read_update_list_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(&dir).await;
+    let users = runtime.users();
+    let mut input = new_user("typed");
+    input.timezone = Some("GMT+1.0DST1".into());
+    input.attributes = vec![Attribute { name: "REGION".into(), value: "EMEA".into() }];
+    let created = users.create(&ctx(), &input).await.unwrap().unwrap();
+    assert_eq!(created.timezone.as_deref(), Some("Europe/Paris"));
+    assert_eq!(created.status, UserStatus::Active);
+
+    let by_name = users.get_by_user_name(&ctx(), "TYPED").await.unwrap().unwrap();
+    assert_eq!(by_name.id, created.id);
+
+    let mut patch = empty_patch();
+    patch.expected_version = Some(1);
+    patch.city = Some(Some("Lyon".into()));
+    let updated = users.update(&ctx(), &created.id, &patch).await.unwrap().unwrap();
+    assert_eq!((updated.city.as_deref(), updated.version), (Some("Lyon"), 2));
+
+    let stale = users.update(&ctx(), &created.id, &patch).await.unwrap();
+    assert!(matches!(stale, Err(Error::StaleVersion(2))), "{stale:?}");
+
+    let query = UserQuery {
+        user_name: Some(TextMatch::Prefix("ty".into())),
+        email: None,
+        display_name: None,
+        status: Some(UserStatus::Active),
+        sort: SortField::UserName,
+        order: SortOrder::Asc,
+        limit: 10,
+        page: None,
+        cursor: None,
+    };
+    let page = users.list(&ctx(), &query).await.unwrap().unwrap();
+    assert_eq!(page.items.len(), 1);
+
+    users.delete(&ctx(), &created.id, Some(2)).await.unwrap().unwrap();
+    let gone = users.get(&ctx(), &created.id).await.unwrap();
+    assert!(matches!(gone, Err(Error::NotFound)), "{gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_exports_name_every_invalid_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(&dir).await;
+    let mut input = new_user("bad name");
+    input.email = "nope".into();
+    input.country = Some("XX".into());
+    let Err(Error::Invalid(fields)) = runtime.users().create(&ctx(), &input).await.unwrap() else {
+        panic!("expected invalid input")
+    };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["email", "userName", "country"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_exports_refuse_a_user_name_taken_in_another_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(&dir).await;
+    let users = runtime.users();
+    users.create(&ctx(), &new_user("first")).await.unwrap().unwrap();
+    let mut clash = new_user("FIRST");
+    clash.email = "other@example.com".into();
+    let Err(Error::Duplicate(fields)) = users.create(&ctx(), &clash).await.unwrap() else {
+        panic!("expected duplicate")
+    };
+    assert_eq!(fields[0].field, "userName");
+}
