@@ -12,9 +12,6 @@ use crate::model::user::{Change, NewUser, TextField, User, UserPatch, UserStatus
 use crate::users::{self, query};
 use query::{Query, SortField, Start, TextMatch};
 
-/// Items per page when the request names no `limit`.
-const DEFAULT_LIMIT: u32 = 50;
-
 /// Fields the server sets; a request may not.
 const READ_ONLY: [&str; 3] = ["id", "createdAt", "updatedAt"];
 
@@ -101,7 +98,7 @@ fn parse_query(pairs: &[(String, String)]) -> Result<Query, Error> {
     let mut status = None;
     let mut sort = None;
     let mut descending = false;
-    let mut limit = DEFAULT_LIMIT;
+    let mut limit = Query::default().limit;
     let mut start = Start::Page(1);
     let number = |name: &str, value: &str| {
         value.parse::<u32>().map_err(|_| FieldError::new(name, "type", "must be a non-negative integer"))

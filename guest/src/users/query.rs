@@ -77,6 +77,22 @@ pub struct Query {
     pub start: Start,
 }
 
+impl Default for Query {
+    /// Everyone, by creation, the first page of 50.
+    fn default() -> Self {
+        Query {
+            user_name: None,
+            email: None,
+            display_name: None,
+            status: None,
+            sort: SortField::CreatedAt,
+            descending: false,
+            limit: 50,
+            start: Start::Page(1),
+        }
+    }
+}
+
 impl Query {
     /// The sort a caller most likely means when it names none: by the field it filters
     /// on, so that the filter's index serves both; otherwise by creation.
@@ -276,16 +292,7 @@ mod tests {
     use super::*;
 
     fn query() -> Query {
-        Query {
-            user_name: None,
-            email: None,
-            display_name: None,
-            status: None,
-            sort: SortField::CreatedAt,
-            descending: false,
-            limit: 10,
-            start: Start::Page(1),
-        }
+        Query { limit: 10, ..Query::default() }
     }
 
     #[test]

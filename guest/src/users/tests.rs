@@ -17,16 +17,7 @@ fn all_keys(t: &TestEnv) -> Vec<Vec<u8>> {
 }
 
 fn list_query() -> Query {
-    Query {
-        user_name: None,
-        email: None,
-        display_name: None,
-        status: None,
-        sort: SortField::CreatedAt,
-        descending: false,
-        limit: 10,
-        start: Start::Page(1),
-    }
+    Query { limit: 10, ..Query::default() }
 }
 
 #[test]
