@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::model::time::Millis;
+use crate::settings::Settings;
 use crate::store::{Store, StoreError, Txn};
 
 /// Why a hashing call failed.
@@ -23,20 +24,42 @@ pub trait Crypto {
     fn verify_password(&self, password: &str, hash: &str) -> Result<bool, CryptoError>;
 }
 
+/// A source of the current time.
+pub trait Clock {
+    /// Now.
+    fn now(&self) -> Millis;
+}
+
+/// The wall clock (in the component, the host's `wasi:clocks/wall-clock`).
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Millis {
+        Millis::now()
+    }
+}
+
 /// The services' view of the outside world.
 pub struct Env<'a> {
     /// Where records live.
     pub store: &'a dyn Store,
     /// Password hashing.
     pub crypto: &'a dyn Crypto,
-    /// The current time; the host's wall clock in the component, settable in tests.
-    pub now: &'a dyn Fn() -> Millis,
+    /// The current time: the host's wall clock in the component, a movable one in tests.
+    pub clock: &'a dyn Clock,
+    /// The operator's settings.
+    pub settings: Settings,
 }
 
 /// How many times a write transaction that conflicted is redone before giving up.
 const WRITE_ATTEMPTS: usize = 3;
 
 impl Env<'_> {
+    /// The current time.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
     /// Run `work` in a write transaction and commit it, redoing it when a concurrent
     /// transaction conflicted. An error from `work` rolls everything back.
     pub fn write<T>(&self, mut work: impl FnMut(&dyn Txn) -> Result<T, Error>) -> Result<T, Error> {
@@ -78,11 +101,16 @@ pub mod testing {
         }
     }
 
-    /// A memory store, fake hashing, and a fixed clock.
+    /// A memory store, fake hashing, a clock tests can move, and default settings.
     #[derive(Default)]
     pub struct TestEnv {
         /// The store; clone it to inspect what was written.
         pub store: MemoryStore,
+        /// Milliseconds added to the fixed start time.
+        pub elapsed: std::cell::Cell<i64>,
+        /// The settings services see.
+        pub settings: Settings,
+        admin: std::cell::OnceCell<crate::context::RequestContext>,
     }
 
     impl TestEnv {
@@ -93,7 +121,46 @@ pub mod testing {
 
         /// The environment as services take it.
         pub fn env(&self) -> Env<'_> {
-            Env { store: &self.store, crypto: &FakeCrypto, now: &|| Millis(1_700_000_000_000) }
+            Env { store: &self.store, crypto: &FakeCrypto, clock: self, settings: self.settings }
+        }
+
+        /// Move the clock forward.
+        pub fn advance(&self, seconds: i64) {
+            self.elapsed.set(self.elapsed.get() + seconds * 1000);
+        }
+    }
+
+    impl Clock for TestEnv {
+        fn now(&self) -> Millis {
+            Millis(1_700_000_000_000 + self.elapsed.get())
+        }
+    }
+
+    /// The password of the administrator [`TestEnv::admin`] bootstraps.
+    pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+    impl TestEnv {
+        /// A context carrying the token of a freshly bootstrapped administrator; made once
+        /// per environment.
+        pub fn admin(&self) -> crate::context::RequestContext {
+            self.admin
+                .get_or_init(|| {
+                    let env = self.env();
+                    let ctx = crate::context::RequestContext::default();
+                    crate::auth::bootstrap(&env, &ctx, "admin", ADMIN_PASSWORD, false).expect("bootstrap succeeds");
+                    let token = crate::auth::login(&env, &ctx, "admin", ADMIN_PASSWORD).expect("the admin logs in");
+                    with_token(&token.access_token)
+                })
+                .clone()
+        }
+    }
+
+    /// A context carrying `token`.
+    pub fn with_token(token: &str) -> crate::context::RequestContext {
+        crate::context::RequestContext {
+            credentials: Some(crate::context::Credentials::Bearer(token.to_owned())),
+            account: None,
+            correlation_id: "test".into(),
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum Error {
     /// The caller lacks the named permission.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A built-in role cannot be deleted.
+    #[error("built-in roles cannot be deleted")]
+    BuiltinRole,
+    /// The caller's password is temporary; only changing it is allowed.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// The store failed or stayed busy; nothing was written. The text is for logs.
     #[error("store unavailable: {0}")]
     Unavailable(String),

@@ -4,11 +4,15 @@
 //! store; `component` is the thin layer that binds them to the WIT world when this crate
 //! is built for `wasm32-wasip2`.
 
+pub mod access;
 pub mod api;
+pub mod auth;
 pub mod context;
 pub mod env;
 pub mod error;
 pub mod model;
+pub mod roles;
+pub mod settings;
 pub mod store;
 pub mod users;
 

@@ -66,6 +66,25 @@ impl Fields {
         }
     }
 
+    /// A list of strings.
+    pub fn strings(&mut self, name: &str) -> Option<Vec<String>> {
+        match self.take(name)? {
+            Value::Null => None,
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                Some(items.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            }
+            _ => {
+                self.wrong_type(name, "a list of strings");
+                None
+            }
+        }
+    }
+
+    /// Record that the required field `name` is missing.
+    pub fn missing(&mut self, name: &str) {
+        self.errors.push(FieldError::new(name, "required", "is required"));
+    }
+
     /// A boolean field.
     pub fn bool(&mut self, name: &str) -> Option<bool> {
         match self.take(name)? {
@@ -135,7 +154,7 @@ impl Fields {
     pub fn read_only(&mut self, names: &[&str]) {
         for name in names {
             if self.take(name).is_some() {
-                self.errors.push(FieldError::new(*name, "read-only", "is set by the server"));
+                self.errors.push(FieldError::new(*name, "read_only", "is set by the server"));
             }
         }
     }

@@ -3,8 +3,10 @@
 //! `component::http` turns `wasi:http` into a [`Request`] and a [`Response`] back; routing is
 //! one `match` on method and path, with a small function per route.
 
+pub mod auth;
 pub mod json;
 pub mod problem;
+pub mod roles;
 pub mod users;
 
 use crate::context::{Credentials, RequestContext};
@@ -98,18 +100,56 @@ pub fn handle(env: &Env, request: &Request) -> Response {
     let ctx = context(request);
     let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
     let result = match (request.method.as_str(), segments.as_slice()) {
+        ("POST", ["oauth", "token"]) => Ok(auth::oauth_token(env, &ctx, request)),
+        ("POST", ["api", "v1", "auth", "login"]) => auth::login(env, &ctx, request),
+        ("POST", ["api", "v1", "auth", "logout"]) => auth::logout(env, &ctx),
+        ("POST", ["api", "v1", "auth", "password", "lost"]) => auth::password_lost(env, &ctx, request),
+        ("POST", ["api", "v1", "auth", "password", "reset"]) => auth::password_reset(env, &ctx, request),
+        ("GET", ["api", "v1", "me"]) => auth::me(env, &ctx),
+        ("POST", ["api", "v1", "me", "password"]) => auth::change_password(env, &ctx, request),
+        ("GET", ["api", "v1", "permissions"]) => roles::permissions(env, &ctx),
+        ("POST", ["api", "v1", "roles"]) => roles::create(env, &ctx, request),
+        ("GET", ["api", "v1", "roles"]) => roles::list(env, &ctx),
+        ("GET", ["api", "v1", "roles", id]) => roles::get(env, &ctx, id),
+        ("PATCH", ["api", "v1", "roles", id]) => roles::update(env, &ctx, request, id),
+        ("DELETE", ["api", "v1", "roles", id]) => roles::delete(env, &ctx, request, id),
         ("POST", ["api", "v1", "users"]) => users::create(env, &ctx, request),
         ("GET", ["api", "v1", "users"]) => users::list(env, &ctx, request),
         ("GET", ["api", "v1", "users", id]) => users::get(env, &ctx, id),
         ("PATCH", ["api", "v1", "users", id]) => users::update(env, &ctx, request, id),
         ("DELETE", ["api", "v1", "users", id]) => users::delete(env, &ctx, request, id),
-        (_, ["api", "v1", "users"]) => Err(Problem::MethodNotAllowed("GET, POST")),
-        (_, ["api", "v1", "users", _]) => Err(Problem::MethodNotAllowed("GET, PATCH, DELETE")),
-        _ => Err(Problem::NoRoute),
+        ("PATCH", ["api", "v1", "users", id, "roles"]) => roles::change_user_roles(env, &ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "permissions"]) => roles::user_permissions(env, &ctx, id),
+        ("POST", ["api", "v1", "users", id, "password-reset"]) => auth::reset_password(env, &ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "lock"]) => auth::lock(env, &ctx, id),
+        ("DELETE", ["api", "v1", "users", id, "lock"]) => auth::unlock(env, &ctx, id),
+        ("POST", ["api", "v1", "users", id, "api-keys"]) => auth::create_api_key(env, &ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "api-keys"]) => auth::list_api_keys(env, &ctx, id),
+        ("DELETE", ["api", "v1", "users", id, "api-keys", key]) => auth::revoke_api_key(env, &ctx, id, key),
+        (_, path) => Err(allowed_methods(path).map_or(Problem::NoRoute, Problem::MethodNotAllowed)),
     };
     result
         .unwrap_or_else(|problem| problem::respond(&problem, request, &ctx.correlation_id))
         .with_header("x-correlation-id", ctx.correlation_id)
+}
+
+/// The methods a path takes, for the `Allow` header of a 405; `None` when no route has it.
+fn allowed_methods(path: &[&str]) -> Option<&'static str> {
+    Some(match path {
+        ["oauth", "token"] | ["api", "v1", "auth", "login" | "logout"] => "POST",
+        ["api", "v1", "auth", "password", "lost" | "reset"] => "POST",
+        ["api", "v1", "me"] | ["api", "v1", "permissions"] => "GET",
+        ["api", "v1", "me", "password"] => "POST",
+        ["api", "v1", "roles" | "users"] => "GET, POST",
+        ["api", "v1", "roles" | "users", _] => "GET, PATCH, DELETE",
+        ["api", "v1", "users", _, "roles"] => "PATCH",
+        ["api", "v1", "users", _, "permissions"] => "GET",
+        ["api", "v1", "users", _, "password-reset"] => "POST",
+        ["api", "v1", "users", _, "lock"] => "GET, DELETE",
+        ["api", "v1", "users", _, "api-keys"] => "GET, POST",
+        ["api", "v1", "users", _, "api-keys", _] => "DELETE",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

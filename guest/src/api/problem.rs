@@ -55,23 +55,32 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
     let (status, code, title, detail) = match problem {
         Problem::Service(Error::Invalid(fields)) => {
             errors = Some(fields.as_slice());
-            (400, "invalid-input", "Invalid input", describe(fields))
+            (400, "invalid_input", "Invalid input", describe(fields))
         }
         Problem::Service(Error::Duplicate(fields)) => {
             errors = Some(fields.as_slice());
             (409, "duplicate", "Already taken", describe(fields))
         }
-        Problem::Service(Error::NotFound) => (404, "not-found", "Not found", "No record has that identifier.".into()),
+        Problem::Service(Error::NotFound) => (404, "not_found", "Not found", "No record has that identifier.".into()),
         Problem::Service(Error::StaleVersion { current }) => {
             current_version = Some(*current);
             let status = if request.header("if-match").is_some() { 412 } else { 409 };
             let detail =
                 format!("The record changed; its current version is {current}. Read it again and reapply the change.");
-            (status, "stale-version", "Stale version", detail)
+            (status, "stale_version", "Stale version", detail)
         }
         Problem::Service(Error::Unauthenticated) => {
             headers.push(("www-authenticate".to_owned(), "Bearer realm=\"roster\"".to_owned()));
             (401, "unauthenticated", "Unauthenticated", "The request needs valid credentials.".into())
+        }
+        Problem::Service(Error::PasswordChangeRequired) => (
+            403,
+            "password_change_required",
+            "Password change required",
+            "The password is temporary: change it with POST /api/v1/me/password before anything else.".into(),
+        ),
+        Problem::Service(Error::BuiltinRole) => {
+            (409, "builtin_role", "Built-in role", "Built-in roles cannot be deleted.".into())
         }
         Problem::Service(Error::Forbidden(permission)) => {
             (403, "forbidden", "Forbidden", format!("The caller lacks the permission {permission}."))
@@ -85,21 +94,21 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
                 "The store is unavailable; nothing was written. Retry later.".into(),
             )
         }
-        Problem::MalformedBody(why) => (400, "malformed-body", "Malformed body", why.clone()),
+        Problem::MalformedBody(why) => (400, "malformed_body", "Malformed body", why.clone()),
         Problem::UnsupportedMediaType => {
-            (415, "unsupported-media-type", "Unsupported media type", "The body must be application/json.".into())
+            (415, "unsupported_media_type", "Unsupported media type", "The body must be application/json.".into())
         }
         Problem::BodyTooLarge => (
             413,
-            "body-too-large",
+            "body_too_large",
             "Body too large",
             format!("The body must be at most {} bytes.", super::MAX_BODY_BYTES),
         ),
         Problem::MethodNotAllowed(allow) => {
             headers.push(("allow".to_owned(), (*allow).to_owned()));
-            (405, "method-not-allowed", "Method not allowed", format!("This path takes {allow}."))
+            (405, "method_not_allowed", "Method not allowed", format!("This path takes {allow}."))
         }
-        Problem::NoRoute => (404, "no-route", "Not found", "No route has this path.".into()),
+        Problem::NoRoute => (404, "no_route", "Not found", "No route has this path.".into()),
     };
     let body = Body {
         kind: format!("urn:roster:problem:{code}"),

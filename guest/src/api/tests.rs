@@ -64,7 +64,7 @@ fn invalid_input_is_a_problem_naming_each_field() {
     assert_eq!(response.status, 400);
     assert_eq!(header(&response, "content-type"), Some("application/problem+json"));
     let problem = body(&response);
-    assert_eq!(problem["code"], "invalid-input");
+    assert_eq!(problem["code"], "invalid_input");
     let fields: Vec<&str> =
         problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["shared", "nickname"]);
@@ -112,7 +112,7 @@ fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
 fn missing_users_and_unknown_routes_are_404_and_wrong_methods_405() {
     let t = TestEnv::new();
     let missing = handle(&t.env(), &request("GET", "/api/v1/users/0196b7e4-0000-7000-8000-000000000000", None));
-    assert_eq!((missing.status, body(&missing)["code"].as_str()), (404, Some("not-found")));
+    assert_eq!((missing.status, body(&missing)["code"].as_str()), (404, Some("not_found")));
     assert_eq!(handle(&t.env(), &request("GET", "/api/v2/nothing", None)).status, 404);
     let wrong = handle(&t.env(), &request("PUT", "/api/v1/users", None));
     assert_eq!((wrong.status, header(&wrong, "allow")), (405, Some("GET, POST")));

@@ -24,6 +24,7 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         user_name: fields.string("userName"),
         email: fields.string("email"),
         password: fields.string("password"),
+        temporary_password: fields.bool("temporaryPassword").unwrap_or(false),
         text: TextField::ALL.iter().filter_map(|f| fields.string(f.name()).map(|v| (*f, v))).collect(),
         status: fields.status("status"),
         can_login: fields.bool("canLogin"),
@@ -154,7 +155,7 @@ fn sort_field(value: &str) -> Result<SortField, FieldError> {
 }
 
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `*` names none.
-fn if_match(request: &Request) -> Result<Option<u64>, Error> {
+pub fn if_match(request: &Request) -> Result<Option<u64>, Error> {
     let Some(value) = request.header("if-match") else { return Ok(None) };
     let value = value.trim();
     if value == "*" {

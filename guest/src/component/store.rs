@@ -2,8 +2,9 @@
 
 use std::ops::Bound;
 
+use super::roster::iam::outbox;
 use super::roster::iam::store as wit;
-use crate::store::{Direction, Entry, KeyRange, Store, StoreError, Txn};
+use crate::store::{Direction, Entry, KeyRange, Message, Store, StoreError, Txn};
 
 /// The store the host supplies.
 pub struct ImportedStore;
@@ -44,6 +45,11 @@ impl Txn for ImportedTxn {
 
     fn delete(&self, key: &[u8]) -> Result<(), StoreError> {
         self.0.delete(key).map_err(from_wit)
+    }
+
+    fn enqueue(&self, message: &Message) -> Result<(), StoreError> {
+        let message = outbox::Message { to: message.to.clone(), subject: message.subject.clone(), body: message.body.clone() };
+        outbox::enqueue(&self.0, &message).map_err(from_wit)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -35,7 +35,8 @@ impl wit::Guest for Component {
     }
 }
 
-fn context(ctx: types::RequestContext) -> RequestContext {
+/// The plain request context of a WIT one.
+pub fn context(ctx: types::RequestContext) -> RequestContext {
     RequestContext {
         credentials: ctx.credentials.map(|types::Credentials::Bearer(token)| Credentials::Bearer(token)),
         account: ctx.account,
@@ -43,7 +44,8 @@ fn context(ctx: types::RequestContext) -> RequestContext {
     }
 }
 
-fn error(err: Error) -> types::Error {
+/// The WIT error of a service error.
+pub fn error(err: Error) -> types::Error {
     let fields = |list: Vec<crate::error::FieldError>| {
         list.into_iter()
             .map(|f| types::FieldError { field: f.field, code: f.code.to_owned(), message: f.message })
@@ -56,6 +58,12 @@ fn error(err: Error) -> types::Error {
         Error::StaleVersion { current } => types::Error::StaleVersion(current),
         Error::Unauthenticated => types::Error::Unauthenticated,
         Error::Forbidden(permission) => types::Error::Forbidden(permission),
+        Error::PasswordChangeRequired => types::Error::PasswordChangeRequired,
+        Error::BuiltinRole => types::Error::Invalid(vec![types::FieldError {
+            field: "id".into(),
+            code: "builtin_role".into(),
+            message: "built-in roles cannot be deleted".into(),
+        }]),
         Error::Unavailable(_) => types::Error::Unavailable,
     }
 }
@@ -103,6 +111,7 @@ fn new_user(user: wit::NewUser) -> NewUser {
         user_name: Some(user.user_name),
         email: Some(user.email),
         password: user.password,
+        temporary_password: false,
         text,
         status: user.status.map(status_from_wit),
         can_login: user.can_login,

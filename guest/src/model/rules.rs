@@ -16,8 +16,6 @@ use crate::error::FieldError;
 pub const EMAIL_MAX: usize = 1000;
 /// Shortest email address (seed 003).
 pub const EMAIL_MIN: usize = 6;
-/// Shortest and longest password, in characters. The identity issue brings the full policy.
-pub const PASSWORD_LIMITS: (usize, usize) = (8, 256);
 /// Most attributes one user may have.
 pub const ATTRIBUTES_MAX: usize = 100;
 /// Largest preferences object, in bytes of JSON.
@@ -59,19 +57,6 @@ pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(field, "format", "must be an email address such as jane@example.com"))
     }
-}
-
-/// A password: 8 to 256 characters, taken as given (never trimmed or truncated).
-pub fn password(field: &str, raw: &str) -> Result<String, FieldError> {
-    let (min, max) = PASSWORD_LIMITS;
-    let length = raw.chars().count();
-    if length < min {
-        return Err(FieldError::new(field, "too-short", format!("must be at least {min} characters")));
-    }
-    if length > max {
-        return Err(FieldError::new(field, "too-long", format!("must be at most {max} characters")));
-    }
-    Ok(raw.to_owned())
 }
 
 /// One of the optional text fields, normalized: country codes upper-cased, seed 000's
@@ -128,7 +113,7 @@ pub fn text_field(field: TextField, raw: &str) -> Result<String, FieldError> {
 /// of letters, digits, `_`, `.` and `-`; values up to 1000 characters.
 pub fn attributes(field: &str, list: &[Attribute]) -> Result<Vec<Attribute>, Vec<FieldError>> {
     if list.len() > ATTRIBUTES_MAX {
-        return Err(vec![FieldError::new(field, "too-many", format!("must hold at most {ATTRIBUTES_MAX} attributes"))]);
+        return Err(vec![FieldError::new(field, "too_many", format!("must hold at most {ATTRIBUTES_MAX} attributes"))]);
     }
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -162,7 +147,7 @@ pub fn preferences(field: &str, value: Value) -> Result<Map<String, Value>, Fiel
     if size > PREFERENCES_MAX_BYTES {
         return Err(FieldError::new(
             field,
-            "too-long",
+            "too_long",
             format!("must be at most {PREFERENCES_MAX_BYTES} bytes of JSON"),
         ));
     }
@@ -173,7 +158,7 @@ pub fn preferences(field: &str, value: Value) -> Result<Map<String, Value>, Fiel
 fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let value = bounded_allow_empty(field, raw, max)?;
     if value.chars().count() < min {
-        let code = if value.is_empty() { "required" } else { "too-short" };
+        let code = if value.is_empty() { "required" } else { "too_short" };
         let message =
             if min == 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") };
         return Err(FieldError::new(field, code, message));
@@ -184,7 +169,7 @@ fn bounded(field: &str, raw: &str, min: usize, max: usize) -> Result<String, Fie
 fn bounded_allow_empty(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = raw.trim();
     if value.chars().count() > max {
-        return Err(FieldError::new(field, "too-long", format!("must be at most {max} characters")));
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
     }
     if value.chars().any(char::is_control) {
         return Err(FieldError::new(field, "format", "must not contain control characters"));
@@ -213,7 +198,7 @@ mod tests {
 
     #[test]
     fn rejects_email_shorter_than_six_characters() {
-        assert_eq!(email("email", "a@b.c").unwrap_err().code, "too-short");
+        assert_eq!(email("email", "a@b.c").unwrap_err().code, "too_short");
     }
 
     #[test]
@@ -222,7 +207,7 @@ mod tests {
         let long = format!("{}@{domain}", "a".repeat(64));
         assert_eq!(long.chars().count(), 1000);
         assert!(email("email", &long).is_ok(), "{long}");
-        assert_eq!(email("email", &format!("a{long}")).unwrap_err().code, "too-long");
+        assert_eq!(email("email", &format!("a{long}")).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -266,7 +251,7 @@ mod tests {
 
     #[test]
     fn rejects_first_name_over_a_hundred_characters() {
-        assert_eq!(text_field(TextField::FirstName, &"x".repeat(101)).unwrap_err().code, "too-long");
+        assert_eq!(text_field(TextField::FirstName, &"x".repeat(101)).unwrap_err().code, "too_long");
         assert!(text_field(TextField::FirstName, &"x".repeat(50)).is_ok());
     }
 
@@ -279,13 +264,6 @@ mod tests {
         let errors = attributes("attributes", &list).unwrap_err();
         assert_eq!(errors[0].field, "attributes[1].name");
         assert_eq!(errors[0].code, "duplicate");
-    }
-
-    #[test]
-    fn never_trims_or_truncates_passwords() {
-        assert_eq!(password("password", " secret pass ").unwrap(), " secret pass ");
-        assert_eq!(password("password", "short").unwrap_err().code, "too-short");
-        assert_eq!(password("password", &"p".repeat(257)).unwrap_err().code, "too-long");
     }
 
     #[test]

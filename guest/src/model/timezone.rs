@@ -28,7 +28,7 @@ pub fn normalize(field: &str, value: &str) -> Result<String, FieldError> {
         ));
     };
     zone_for_offset(minutes, dst)
-        .ok_or_else(|| FieldError::new(field, "unknown-offset", format!("no time zone has the offset {value}")))
+        .ok_or_else(|| FieldError::new(field, "unknown_offset", format!("no time zone has the offset {value}")))
 }
 
 /// Parses `GMT<hours>[.<fraction>]DST<0|1>` into minutes east of UTC and the DST flag.
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn rejects_unknown_names_and_offsets() {
         assert_eq!(normalize("timezone", "Mars/Olympus").unwrap_err().code, "format");
-        assert_eq!(normalize("timezone", "GMT+5.1DST0").unwrap_err().code, "unknown-offset");
+        assert_eq!(normalize("timezone", "GMT+5.1DST0").unwrap_err().code, "unknown_offset");
         assert_eq!(normalize("timezone", "GMT+15.0DST0").unwrap_err().code, "format");
     }
 }

@@ -99,6 +99,9 @@ pub struct User {
     pub opt_in: bool,
     pub attributes: Vec<Attribute>,
     pub preferences: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The ids of the roles the user holds everywhere.
+    #[serde(default)]
+    pub roles: Vec<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// RFC 3339, UTC.
@@ -198,6 +201,8 @@ pub struct NewUser {
     pub email: Option<String>,
     /// Hashed before it is stored; never stored or returned in the clear.
     pub password: Option<String>,
+    /// The password must be changed at the first login (seed 001's `temporaryPassword`).
+    pub temporary_password: bool,
     /// The optional text fields that were given, in any order.
     pub text: Vec<(TextField, String)>,
     pub status: Option<UserStatus>,

@@ -8,13 +8,15 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::rc::Rc;
 
-use super::{Direction, Entry, KeyRange, Store, StoreError, Txn};
+use super::{Direction, Entry, KeyRange, Message, Store, StoreError, Txn};
 
 type Map = BTreeMap<Vec<u8>, Vec<u8>>;
 
 #[derive(Default)]
 struct Shared {
     data: Rc<Map>,
+    /// Messages of committed transactions, oldest first: the memory store's outbox.
+    sent: Vec<Message>,
     /// Bumped by every commit; a write transaction that began at an older generation
     /// conflicts, which is coarse but never lets a lost update through.
     generation: u64,
@@ -35,6 +37,11 @@ impl MemoryStore {
     /// How many keys the store holds.
     pub fn len(&self) -> usize {
         self.shared.borrow().data.len()
+    }
+
+    /// The messages committed transactions queued, oldest first.
+    pub fn sent(&self) -> Vec<Message> {
+        self.shared.borrow().sent.clone()
     }
 
     /// Whether the store holds no keys.
@@ -58,12 +65,19 @@ struct MemoryTxn<'a> {
     snapshot: RefCell<Rc<Map>>,
     generation: u64,
     writable: bool,
+    outbox: RefCell<Vec<Message>>,
 }
 
 impl<'a> MemoryTxn<'a> {
     fn begin(store: &'a MemoryStore, writable: bool) -> Self {
         let shared = store.shared.borrow();
-        MemoryTxn { store, snapshot: RefCell::new(Rc::clone(&shared.data)), generation: shared.generation, writable }
+        MemoryTxn {
+            store,
+            snapshot: RefCell::new(Rc::clone(&shared.data)),
+            generation: shared.generation,
+            writable,
+            outbox: RefCell::new(Vec::new()),
+        }
     }
 
     fn write(&self, change: impl FnOnce(&mut Map)) -> Result<(), StoreError> {
@@ -113,6 +127,14 @@ impl Txn for MemoryTxn<'_> {
         })
     }
 
+    fn enqueue(&self, message: &Message) -> Result<(), StoreError> {
+        if !self.writable {
+            return Err(StoreError::InvalidUse);
+        }
+        self.outbox.borrow_mut().push(message.clone());
+        Ok(())
+    }
+
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if !self.writable {
             return Ok(());
@@ -122,6 +144,7 @@ impl Txn for MemoryTxn<'_> {
             return Err(StoreError::Conflict);
         }
         shared.data = self.snapshot.into_inner();
+        shared.sent.extend(self.outbox.into_inner());
         shared.generation += 1;
         Ok(())
     }
@@ -191,6 +214,20 @@ mod tests {
         first.commit().unwrap();
         assert_eq!(second.commit(), Err(StoreError::Conflict));
         assert_eq!(store.begin_read().unwrap().get(b"a").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn mail_goes_out_only_when_its_transaction_commits() {
+        let store = store_with(&[]);
+        let message = Message { to: "a@example.com".into(), subject: "s".into(), body: "b".into() };
+        let rolled_back = store.begin_write().unwrap();
+        rolled_back.enqueue(&message).unwrap();
+        drop(rolled_back);
+        assert!(store.sent().is_empty());
+        let committed = store.begin_write().unwrap();
+        committed.enqueue(&message).unwrap();
+        committed.commit().unwrap();
+        assert_eq!(store.sent(), [message]);
     }
 
     #[test]

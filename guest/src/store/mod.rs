@@ -94,6 +94,17 @@ pub trait Store {
     fn begin_write(&self) -> Result<Box<dyn Txn + '_>, StoreError>;
 }
 
+/// A plain-text mail message, delivered once the transaction that queued it commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+}
+
 /// One transaction. Dropping it without [`Txn::commit`] rolls it back.
 pub trait Txn {
     /// The value under `key`.
@@ -106,6 +117,8 @@ pub trait Txn {
     fn put(&self, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
     /// Remove `key`.
     fn delete(&self, key: &[u8]) -> Result<(), StoreError>;
+    /// Queue `message` to go out if and only if this (write) transaction commits.
+    fn enqueue(&self, message: &Message) -> Result<(), StoreError>;
     /// Make the writes durable and visible, atomically.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

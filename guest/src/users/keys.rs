@@ -148,7 +148,13 @@ fn status_byte(status: UserStatus) -> u8 {
     }
 }
 
-/// Every index entry of `user`.
+/// The prefix of the entries that list the holders of role `role_id`.
+pub fn role_holders(role_id: &str) -> Vec<u8> {
+    [b"i/r/".as_slice(), role_id.as_bytes(), b"\0"].concat()
+}
+
+/// Every index entry of `user`, including one per role held.
 pub fn entries(user: &User) -> Vec<Vec<u8>> {
-    Index::ALL.iter().map(|index| index.entry(user)).collect()
+    let roles = user.roles.iter().map(|role| [role_holders(role).as_slice(), user.id.as_bytes()].concat());
+    Index::ALL.iter().map(|index| index.entry(user)).chain(roles).collect()
 }

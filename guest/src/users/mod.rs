@@ -4,81 +4,206 @@
 pub mod keys;
 pub mod query;
 
+use crate::access::{Permission, Target, authorize};
+use crate::auth::{self, password::PasswordRecord};
 use crate::context::RequestContext;
 use crate::env::{CryptoError, Env};
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::model::rules;
 use crate::model::user::{Change, NewUser, TextField, User, UserId, UserPatch, UserStatus};
-use crate::store::{Direction, Txn};
+use crate::roles;
+use crate::store::{Direction, KeyRange, Txn};
 use keys::Index;
 use query::{Page, Query};
 
-/// Create a user. A password, if given, is hashed before the transaction begins.
-pub fn create(env: &Env, _ctx: &RequestContext, input: NewUser) -> Result<User, Error> {
-    let now = (env.now)().to_rfc3339();
+/// Create a user. A password, if given, is checked against the policy and hashed before
+/// the transaction begins.
+pub fn create(env: &Env, ctx: &RequestContext, input: NewUser) -> Result<User, Error> {
+    let caller = auth::caller(env, ctx)?;
+    authorize(&caller, Permission::UsersCreate, Target::Any)?;
+    let now = env.now().to_rfc3339();
+    let temporary = input.temporary_password;
     let (user, password) = validate_new(input, UserId::generate(), now)?;
+    if let Some(password) = &password {
+        auth::password::check("password", password, &user.user_name, &user.email, &env.settings)?;
+    }
     let hash = password.map(|p| env.crypto.hash_password(&p)).transpose().map_err(crypto_error)?;
     env.write(|txn| {
-        ensure_unique(txn, &user)?;
-        write_user(txn, None, &user)?;
+        insert(txn, &user)?;
         if let Some(hash) = &hash {
-            txn.put(&keys::password(user.id), hash.as_bytes())?;
+            auth::write_password(txn, user.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         }
         Ok(user.clone())
     })
 }
 
 /// The user with `id`; an id that is not a UUID is simply not found.
-pub fn get(env: &Env, _ctx: &RequestContext, id: &str) -> Result<User, Error> {
+pub fn get(env: &Env, ctx: &RequestContext, id: &str) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
-    env.read(|txn| read_user(txn, id)?.ok_or(Error::NotFound))
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersRead, Target::User(id))?;
+        read(txn, id)?.ok_or(Error::NotFound)
+    })
 }
 
 /// The user whose user name is `user_name`, matched case-insensitively.
-pub fn get_by_user_name(env: &Env, _ctx: &RequestContext, user_name: &str) -> Result<User, Error> {
+pub fn get_by_user_name(env: &Env, ctx: &RequestContext, user_name: &str) -> Result<User, Error> {
     env.read(|txn| {
-        let id = find_unique(txn, Index::UserName, user_name)?.ok_or(Error::NotFound)?;
-        read_user(txn, id)?.ok_or(Error::NotFound)
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let user = find_by_user_name(txn, user_name)?;
+        authorize(&caller, Permission::UsersRead, user.as_ref().map_or(Target::Any, |u| Target::User(u.id)))?;
+        user.ok_or(Error::NotFound)
     })
 }
 
 /// A page of the users matching `query`.
-pub fn list(env: &Env, _ctx: &RequestContext, query: &Query) -> Result<Page, Error> {
-    env.read(|txn| query::run(txn, query))
-}
-
-/// Apply `patch` to the user with `id`. A patch that changes nothing leaves the version.
-pub fn update(env: &Env, _ctx: &RequestContext, id: &str, patch: UserPatch) -> Result<User, Error> {
-    let id = UserId::parse(id).ok_or(Error::NotFound)?;
-    let now = (env.now)().to_rfc3339();
-    env.write(|txn| {
-        let old = read_user(txn, id)?.ok_or(Error::NotFound)?;
-        check_version(&old, patch.expected_version)?;
-        let mut new = apply_patch(&old, patch.clone())?;
-        if new == old {
-            return Ok(old);
-        }
-        new.version = old.version + 1;
-        new.updated_at = now.clone();
-        ensure_unique(txn, &new)?;
-        write_user(txn, Some(&old), &new)?;
-        Ok(new)
+pub fn list(env: &Env, ctx: &RequestContext, query: &Query) -> Result<Page, Error> {
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersList, Target::Any)?;
+        query::run(txn, query)
     })
 }
 
-/// Delete the user with `id`, its password and its index entries.
-pub fn delete(env: &Env, _ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Result<(), Error> {
+/// Apply `patch` to the user with `id`. A patch that changes nothing leaves the version.
+/// On their own record, users without `users:update` may change everything but their
+/// status and whether they can log in. Disabling a user ends their sessions.
+pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Result<User, Error> {
+    let id = UserId::parse(id).ok_or(Error::NotFound)?;
+    let now = env.now().to_rfc3339();
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersUpdate, Target::User(id))?;
+        let privileged = patch.status.is_some() || patch.can_login.is_some();
+        if privileged {
+            authorize(&caller, Permission::UsersUpdate, Target::Any)?;
+        }
+        let old = read(txn, id)?.ok_or(Error::NotFound)?;
+        check_version(&old, patch.expected_version)?;
+        let new = apply_patch(&old, patch.clone())?;
+        replace(txn, &old, new, &now)
+    })
+}
+
+/// Store `new` in place of `old` with the next version, unless nothing changed. Ends the
+/// user's sessions when the change disables the user.
+fn replace(txn: &dyn Txn, old: &User, mut new: User, now: &str) -> Result<User, Error> {
+    if &new == old {
+        return Ok(new);
+    }
+    new.version = old.version + 1;
+    new.updated_at = now.to_owned();
+    ensure_unique(txn, &new)?;
+    write_user(txn, Some(old), &new)?;
+    if new.status != UserStatus::Active || !new.can_login {
+        auth::end_sessions(txn, new.id)?;
+    }
+    Ok(new)
+}
+
+/// Delete the user with `id`, with its password, sessions, keys and index entries.
+pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Result<(), Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     env.write(|txn| {
-        let old = read_user(txn, id)?.ok_or(Error::NotFound)?;
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersDelete, Target::User(id))?;
+        let old = read(txn, id)?.ok_or(Error::NotFound)?;
         check_version(&old, expected_version)?;
         for entry in keys::entries(&old) {
             txn.delete(&entry)?;
         }
-        txn.delete(&keys::password(id))?;
+        auth::forget_user(txn, id)?;
         txn.delete(&keys::record(id))?;
         Ok(())
     })
+}
+
+/// Give and take roles (seed 001's `addRoles`/`removeRoles`). Unknown roles are refused by
+/// position. No one grants a role whose permissions they do not hold themselves.
+pub fn change_roles(env: &Env, ctx: &RequestContext, id: &str, add: &[String], remove: &[String]) -> Result<User, Error> {
+    let id = UserId::parse(id).ok_or(Error::NotFound)?;
+    let now = env.now().to_rfc3339();
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersUpdate, Target::Any)?;
+        let old = read(txn, id)?.ok_or(Error::NotFound)?;
+        let mut errors = FieldErrors::new();
+        for (field, list) in [("addRoles", add), ("removeRoles", remove)] {
+            for (i, role) in list.iter().enumerate() {
+                if roles::read(txn, role)?.is_none() {
+                    errors.push(FieldError::new(format!("{field}[{i}]"), "unknown_role", format!("no role has the id {role}")));
+                }
+            }
+        }
+        errors.finish(())?;
+        let granted = roles::permissions_of(txn, add)?;
+        if let Some(missing) = granted.iter().find(|p| !caller.permissions.contains(p)) {
+            return Err(Error::Forbidden(missing.name().to_owned()));
+        }
+        let mut new = old.clone();
+        new.roles.retain(|r| !remove.contains(r));
+        for role in add {
+            if !new.roles.contains(role) {
+                new.roles.push(role.clone());
+            }
+        }
+        replace(txn, &old, new, &now)
+    })
+}
+
+/// Every permission a user holds, by name and sorted.
+pub fn effective_permissions(env: &Env, ctx: &RequestContext, id: &str) -> Result<Vec<&'static str>, Error> {
+    let id = UserId::parse(id).ok_or(Error::NotFound)?;
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersRead, Target::User(id))?;
+        let user = read(txn, id)?.ok_or(Error::NotFound)?;
+        let mut permissions = roles::permissions_of(txn, &user.roles)?;
+        permissions.insert(Permission::UsersCustom);
+        Ok(permissions.into_iter().map(Permission::name).collect())
+    })
+}
+
+/// Take role `role_id` from every user who holds it (the role is being deleted).
+pub fn remove_role_everywhere(txn: &dyn Txn, role_id: &str, now: &str) -> Result<(), Error> {
+    let prefix = keys::role_holders(role_id);
+    loop {
+        let batch = txn.scan(&KeyRange::prefix(&prefix), 500, Direction::Forward)?;
+        for (key, _) in &batch {
+            let Some(user) = keys::id_of(key).map(|id| read(txn, id)).transpose()?.flatten() else {
+                txn.delete(key)?;
+                continue;
+            };
+            let mut new = user.clone();
+            new.roles.retain(|r| r != role_id);
+            replace(txn, &user, new, now)?;
+        }
+        if batch.len() < 500 {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether the store holds any user.
+pub fn any(txn: &dyn Txn) -> Result<bool, Error> {
+    Ok(!txn.scan(&KeyRange::prefix(keys::RECORD_PREFIX), 1, Direction::Forward)?.is_empty())
+}
+
+/// Store a new user, refusing a taken user name or email.
+pub fn insert(txn: &dyn Txn, user: &User) -> Result<(), Error> {
+    ensure_unique(txn, user)?;
+    write_user(txn, None, user)
+}
+
+/// The user with this user name, matched case-insensitively.
+pub fn find_by_user_name(txn: &dyn Txn, user_name: &str) -> Result<Option<User>, Error> {
+    find_unique(txn, Index::UserName, user_name)?.map(|id| read(txn, id)).transpose().map(Option::flatten)
+}
+
+/// The user with this email address, matched case-insensitively.
+pub fn find_by_email(txn: &dyn Txn, email: &str) -> Result<Option<User>, Error> {
+    find_unique(txn, Index::Email, email)?.map(|id| read(txn, id)).transpose().map(Option::flatten)
 }
 
 fn check_version(user: &User, expected: Option<u64>) -> Result<(), Error> {
@@ -93,7 +218,7 @@ fn crypto_error(err: CryptoError) -> Error {
 }
 
 /// Read and decode one user record.
-fn read_user(txn: &dyn Txn, id: UserId) -> Result<Option<User>, Error> {
+pub fn read(txn: &dyn Txn, id: UserId) -> Result<Option<User>, Error> {
     txn.get(&keys::record(id))?
         .map(|bytes| {
             serde_json::from_slice(&bytes).map_err(|e| Error::Unavailable(format!("corrupt user record {id}: {e}")))
@@ -137,8 +262,9 @@ fn write_user(txn: &dyn Txn, old: Option<&User>, new: &User) -> Result<(), Error
     Ok(())
 }
 
-/// Check every field of a new user, naming each one that is wrong.
-fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option<String>), Error> {
+/// Check every field of a new user, naming each one that is wrong. The password is
+/// returned unchecked: the policy needs the user's name and email, checked here first.
+pub fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option<String>), Error> {
     let mut errors = FieldErrors::new();
     let email = match &input.email {
         Some(raw) => errors.check(rules::email("email", raw)),
@@ -153,17 +279,11 @@ fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option
         None => None,
     };
     let can_login = input.can_login.unwrap_or(true);
-    let password = input.password.as_deref().and_then(|raw| {
-        if can_login {
-            errors.check(rules::password("password", raw))
-        } else {
-            errors.push(FieldError::new(
-                "password",
-                "not-allowed",
-                "a contact (canLogin false) cannot have a password",
-            ));
-            None
+    let password = input.password.filter(|_| {
+        if !can_login {
+            errors.push(FieldError::new("password", "not_allowed", "a contact (canLogin false) cannot have a password"));
         }
+        can_login
     });
     let mut user = User {
         id,
@@ -187,6 +307,7 @@ fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option
         opt_in: input.opt_in.unwrap_or(false),
         attributes: Vec::new(),
         preferences: None,
+        roles: Vec::new(),
         created_at: now.clone(),
         updated_at: now,
         version: 1,

@@ -81,7 +81,7 @@ fn refuses_a_password_for_a_contact() {
     let t = TestEnv::new();
     let input = NewUser { password: Some("correct horse".into()), can_login: Some(false), ..new_user("c") };
     let Err(Error::Invalid(fields)) = create(&t.env(), &ctx(), input) else { panic!("expected invalid") };
-    assert_eq!(fields[0].code, "not-allowed");
+    assert_eq!(fields[0].code, "not_allowed");
 }
 
 #[test]
