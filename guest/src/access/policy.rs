@@ -58,15 +58,22 @@ mod tests {
     }
 
     fn caller(permissions: &[Permission], temporary: bool) -> Caller {
-        Caller { user_id: user(1), permissions: permissions.iter().copied().collect(), password_change_required: temporary }
+        Caller {
+            user_id: user(1),
+            permissions: permissions.iter().copied().collect(),
+            password_change_required: temporary,
+        }
     }
+
+    /// One row: the caller's permissions, a temporary password, the permission asked, the
+    /// target, and the verdict.
+    type Row = (&'static [Permission], bool, Permission, Target, Result<(), Error>);
 
     #[test]
     fn the_policy_table() {
         let me = Target::User(user(1));
         let other = Target::User(user(2));
-        // (caller's permissions, temporary password, permission asked, target, allowed)
-        let table: &[(&[Permission], bool, Permission, Target, Result<(), Error>)] = &[
+        let table: &[Row] = &[
             (&[UsersRead], false, UsersRead, other, Ok(())),
             (&[UsersRead], false, UsersRead, Target::Any, Ok(())),
             (&[UsersCustom], false, UsersRead, me, Ok(())),

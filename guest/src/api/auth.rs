@@ -76,7 +76,10 @@ pub fn password_lost(env: &Env, ctx: &RequestContext, request: &Request) -> Resu
     let email = required(&mut fields, "email");
     fields.finish()?;
     auth::request_password_reset(env, ctx, &email.unwrap_or_default())?;
-    Ok(Response::json(202, &json!({"status": "accepted", "detail": "If the address belongs to a user, a reset token is on its way."})))
+    Ok(Response::json(
+        202,
+        &json!({"status": "accepted", "detail": "If the address belongs to a user, a reset token is on its way."}),
+    ))
 }
 
 /// `POST /api/v1/auth/password/reset` with `{token, password}`: 204.
@@ -94,7 +97,10 @@ pub fn lock(env: &Env, ctx: &RequestContext, id: &str) -> Result<Response, Probl
     let state = auth::lock_state(env, ctx, id)?;
     let now = env.now().0;
     let locked_until = (state.locked_until > now).then(|| crate::model::time::Millis(state.locked_until).to_rfc3339());
-    Ok(Response::json(200, &json!({"failures": state.failures, "locked": state.is_locked(now), "lockedUntil": locked_until})))
+    Ok(Response::json(
+        200,
+        &json!({"failures": state.failures, "locked": state.is_locked(now), "lockedUntil": locked_until}),
+    ))
 }
 
 /// `DELETE /api/v1/users/{id}/lock`: 204; the user may log in again.
@@ -131,7 +137,8 @@ pub fn oauth_token(env: &Env, ctx: &RequestContext, request: &Request) -> Respon
         let response = secret_response(status, &json!({"error": error, "error_description": description}));
         if status == 401 { response.with_header("www-authenticate", "Basic realm=\"roster\"") } else { response }
     };
-    let media_type = request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media_type =
+        request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if media_type != "application/x-www-form-urlencoded" {
         return oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded");
     }
@@ -146,7 +153,8 @@ pub fn oauth_token(env: &Env, ctx: &RequestContext, request: &Request) -> Respon
         let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
         let (id, secret) = decoded.split_once(':')?;
         // RFC 6749 §2.3.1: both are form-urlencoded before Basic encoding.
-        let unescape = |s: &str| form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+        let unescape =
+            |s: &str| form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
         Some((unescape(id)?, unescape(secret)?))
     });
     let Some((client_id, secret)) = basic.or_else(|| Some((param("client_id")?, param("client_secret")?))) else {

@@ -3,6 +3,14 @@ use serde_json::{Value, json};
 use super::*;
 use crate::env::testing::TestEnv;
 
+/// A request as the bootstrapped administrator of `t` sends it.
+fn request_as_admin(t: &TestEnv, method: &str, target: &str, body: Option<Value>) -> Request {
+    let mut req = request(method, target, body);
+    let Some(crate::context::Credentials::Bearer(token)) = t.admin().credentials else { unreachable!() };
+    req.headers.push(("authorization".to_owned(), format!("Bearer {token}")));
+    req
+}
+
 fn request(method: &str, target: &str, body: Option<Value>) -> Request {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut headers = vec![("x-correlation-id".to_owned(), "test-1".to_owned())];
@@ -29,7 +37,7 @@ fn body(response: &Response) -> Value {
 fn create_jane(t: &TestEnv) -> Value {
     let response = handle(
         &t.env(),
-        &request("POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com"}))),
+        &request_as_admin(t, "POST", "/api/v1/users", Some(json!({"userName": "jane", "email": "jane@example.com"}))),
     );
     assert_eq!(response.status, 201);
     body(&response)
@@ -40,7 +48,8 @@ fn create_answers_201_with_location_etag_and_the_user() {
     let t = TestEnv::new();
     let response = handle(
         &t.env(),
-        &request(
+        &request_as_admin(
+            &t,
             "POST",
             "/api/v1/users",
             Some(json!({"userName": "jane", "email": "jane@example.com", "password": "correct horse"})),
@@ -59,7 +68,7 @@ fn invalid_input_is_a_problem_naming_each_field() {
     let t = TestEnv::new();
     let response = handle(
         &t.env(),
-        &request("POST", "/api/v1/users", Some(json!({"email": "x", "shared": "yes", "nickname": 1}))),
+        &request_as_admin(&t, "POST", "/api/v1/users", Some(json!({"email": "x", "shared": "yes", "nickname": 1}))),
     );
     assert_eq!(response.status, 400);
     assert_eq!(header(&response, "content-type"), Some("application/problem+json"));
@@ -68,13 +77,14 @@ fn invalid_input_is_a_problem_naming_each_field() {
     let fields: Vec<&str> =
         problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["shared", "nickname"]);
-    assert!(t.store.is_empty());
+    let everyone = body(&handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users", None)));
+    assert_eq!(everyone["items"].as_array().unwrap().len(), 1, "only the administrator");
 }
 
 #[test]
 fn a_body_that_is_not_json_is_refused_by_media_type() {
     let t = TestEnv::new();
-    let mut req = request("POST", "/api/v1/users", Some(json!({})));
+    let mut req = request_as_admin(&t, "POST", "/api/v1/users", Some(json!({})));
     req.headers.retain(|(n, _)| n != "content-type");
     req.headers.push(("content-type".into(), "text/plain".into()));
     assert_eq!(handle(&t.env(), &req).status, 415);
@@ -86,7 +96,7 @@ fn a_duplicate_user_name_is_409() {
     create_jane(&t);
     let response = handle(
         &t.env(),
-        &request("POST", "/api/v1/users", Some(json!({"userName": "JANE", "email": "j2@example.com"}))),
+        &request_as_admin(&t, "POST", "/api/v1/users", Some(json!({"userName": "JANE", "email": "j2@example.com"}))),
     );
     assert_eq!(response.status, 409);
     assert_eq!(body(&response)["errors"][0]["field"], "userName");
@@ -97,31 +107,34 @@ fn a_stale_if_match_is_412_and_a_stale_body_version_is_409() {
     let t = TestEnv::new();
     let id = create_jane(&t)["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/users/{id}");
-    let mut req = request("PATCH", &path, Some(json!({"city": "Paris"})));
+    let mut req = request_as_admin(&t, "PATCH", &path, Some(json!({"city": "Paris"})));
     req.headers.push(("if-match".into(), "\"9\"".into()));
     let response = handle(&t.env(), &req);
     assert_eq!(response.status, 412);
     assert_eq!(body(&response)["currentVersion"], 1);
-    let response = handle(&t.env(), &request("PATCH", &path, Some(json!({"city": "Paris", "version": 9}))));
+    let response =
+        handle(&t.env(), &request_as_admin(&t, "PATCH", &path, Some(json!({"city": "Paris", "version": 9}))));
     assert_eq!(response.status, 409);
-    let response = handle(&t.env(), &request("PATCH", &path, Some(json!({"city": "Paris", "version": 1}))));
+    let response =
+        handle(&t.env(), &request_as_admin(&t, "PATCH", &path, Some(json!({"city": "Paris", "version": 1}))));
     assert_eq!((response.status, body(&response)["version"].as_u64()), (200, Some(2)));
 }
 
 #[test]
 fn missing_users_and_unknown_routes_are_404_and_wrong_methods_405() {
     let t = TestEnv::new();
-    let missing = handle(&t.env(), &request("GET", "/api/v1/users/0196b7e4-0000-7000-8000-000000000000", None));
+    let missing =
+        handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users/0196b7e4-0000-7000-8000-000000000000", None));
     assert_eq!((missing.status, body(&missing)["code"].as_str()), (404, Some("not_found")));
-    assert_eq!(handle(&t.env(), &request("GET", "/api/v2/nothing", None)).status, 404);
-    let wrong = handle(&t.env(), &request("PUT", "/api/v1/users", None));
+    assert_eq!(handle(&t.env(), &request_as_admin(&t, "GET", "/api/v2/nothing", None)).status, 404);
+    let wrong = handle(&t.env(), &request_as_admin(&t, "PUT", "/api/v1/users", None));
     assert_eq!((wrong.status, header(&wrong, "allow")), (405, Some("GET, POST")));
 }
 
 #[test]
 fn every_response_echoes_the_correlation_id() {
     let t = TestEnv::new();
-    let response = handle(&t.env(), &request("GET", "/nowhere", None));
+    let response = handle(&t.env(), &request_as_admin(&t, "GET", "/nowhere", None));
     assert_eq!(header(&response, "x-correlation-id"), Some("test-1"));
     assert_eq!(body(&response)["correlationId"], "test-1");
 }
@@ -132,24 +145,33 @@ fn list_pages_by_cursor_with_a_prefix_filter() {
     for name in ["ann", "anna", "bob", "andy"] {
         let r = handle(
             &t.env(),
-            &request("POST", "/api/v1/users", Some(json!({"userName": name, "email": format!("{name}@example.com")}))),
+            &request_as_admin(
+                &t,
+                "POST",
+                "/api/v1/users",
+                Some(json!({"userName": name, "email": format!("{name}@example.com")})),
+            ),
         );
         assert_eq!(r.status, 201);
     }
-    let first = body(&handle(&t.env(), &request("GET", "/api/v1/users?userName=an*&limit=2", None)));
+    let first = body(&handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users?userName=an*&limit=2", None)));
     let names: Vec<&str> = first["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["andy", "ann"]);
     let cursor = first["nextCursor"].as_str().unwrap();
-    let second =
-        body(&handle(&t.env(), &request("GET", &format!("/api/v1/users?userName=an*&limit=2&cursor={cursor}"), None)));
-    assert_eq!(second["items"][0]["userName"], "anna");
+    let second = body(&handle(
+        &t.env(),
+        &request_as_admin(&t, "GET", &format!("/api/v1/users?userName=an*&limit=2&cursor={cursor}"), None),
+    ));
+    let names: Vec<&str> =
+        second["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["anna"]);
     assert_eq!(second["nextCursor"], Value::Null);
 }
 
 #[test]
 fn an_unknown_list_parameter_is_named() {
     let t = TestEnv::new();
-    let response = handle(&t.env(), &request("GET", "/api/v1/users?colour=red", None));
+    let response = handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users?colour=red", None));
     assert_eq!((response.status, body(&response)["errors"][0]["field"].as_str()), (400, Some("colour")));
 }
 
@@ -157,6 +179,41 @@ fn an_unknown_list_parameter_is_named() {
 fn delete_answers_204_then_404() {
     let t = TestEnv::new();
     let id = create_jane(&t)["id"].as_str().unwrap().to_owned();
-    assert_eq!(handle(&t.env(), &request("DELETE", &format!("/api/v1/users/{id}"), None)).status, 204);
-    assert_eq!(handle(&t.env(), &request("DELETE", &format!("/api/v1/users/{id}"), None)).status, 404);
+    assert_eq!(handle(&t.env(), &request_as_admin(&t, "DELETE", &format!("/api/v1/users/{id}"), None)).status, 204);
+    assert_eq!(handle(&t.env(), &request_as_admin(&t, "DELETE", &format!("/api/v1/users/{id}"), None)).status, 404);
+}
+
+#[test]
+fn a_request_without_credentials_is_401_with_www_authenticate() {
+    let t = TestEnv::new();
+    let response = handle(&t.env(), &request("GET", "/api/v1/users", None));
+    assert_eq!(response.status, 401);
+    assert_eq!(header(&response, "www-authenticate"), Some("Bearer realm=\"roster\""));
+    assert_eq!(body(&response)["code"], "unauthenticated");
+}
+
+#[test]
+fn login_answers_a_bearer_token_that_must_not_be_cached() {
+    let t = TestEnv::new();
+    t.admin();
+    let body_json = json!({"userName": "admin", "password": crate::env::testing::ADMIN_PASSWORD});
+    let response = handle(&t.env(), &request("POST", "/api/v1/auth/login", Some(body_json)));
+    assert_eq!(response.status, 200);
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    let token = body(&response);
+    assert_eq!((token["tokenType"].as_str(), token["expiresIn"].as_u64()), (Some("Bearer"), Some(3600)));
+    assert_eq!(token["accessToken"].as_str().map(str::len), Some(43));
+}
+
+#[test]
+fn the_token_endpoint_speaks_rfc_6749() {
+    let t = TestEnv::new();
+    let mut req = request("POST", "/oauth/token", None);
+    req.headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+    req.body = b"grant_type=client_credentials&client_id=nobody&client_secret=x".to_vec();
+    let response = handle(&t.env(), &req);
+    assert_eq!(response.status, 401);
+    assert_eq!(body(&response)["error"], "invalid_client");
+    req.body = b"grant_type=password".to_vec();
+    assert_eq!(body(&handle(&t.env(), &req))["error"], "unsupported_grant_type");
 }

@@ -100,16 +100,19 @@ pub fn create(env: &Env, ctx: &RequestContext, owner: &str, name: Option<&str>) 
     let owner = UserId::parse(owner).ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::new();
     let name = match name {
-        Some(raw) => errors.check(rules::text_field(crate::model::user::TextField::DisplayName, raw).map_err(|mut e| {
-            e.field = "name".into();
-            e
-        })),
+        Some(raw) => {
+            errors.check(rules::text_field(crate::model::user::TextField::DisplayName, raw).map_err(|mut e| {
+                e.field = "name".into();
+                e
+            }))
+        }
         None => Some("API key".to_owned()),
     };
     errors.finish(())?;
     let secret = tokens::generate();
     let id = uuid::Uuid::now_v7().to_string();
-    let key = ApiKey { id: id.clone(), user_id: owner, name: name.unwrap_or_default(), created_at: env.now().to_rfc3339() };
+    let key =
+        ApiKey { id: id.clone(), user_id: owner, name: name.unwrap_or_default(), created_at: env.now().to_rfc3339() };
     let stored = Stored { key: key.clone(), secret_digest: tokens::digest(&secret).to_vec() };
     env.write(|txn| {
         authorize_owner(txn, env, ctx, owner)?;
@@ -128,7 +131,8 @@ pub fn list(env: &Env, ctx: &RequestContext, owner: &str) -> Result<Vec<ApiKey>,
         authorize_owner(txn, env, ctx, owner)?;
         let prefix = owner_prefix(owner);
         let listed = txn.scan(&KeyRange::prefix(&prefix), 1000, Direction::Forward)?;
-        let keys: Vec<Vec<u8>> = listed.iter().map(|(k, _)| key_record(&String::from_utf8_lossy(&k[prefix.len()..]))).collect();
+        let keys: Vec<Vec<u8>> =
+            listed.iter().map(|(k, _)| key_record(&String::from_utf8_lossy(&k[prefix.len()..]))).collect();
         txn.get_many(&keys)?.into_iter().flatten().map(|b| Ok(decode(&b)?.key)).collect()
     })
 }

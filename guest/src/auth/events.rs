@@ -26,7 +26,13 @@ pub struct Event<'a> {
 }
 
 /// Record `kind` for `user_id` at `now`.
-pub fn record(txn: &dyn Txn, kind: &'static str, user_id: Option<UserId>, correlation_id: &str, now: Millis) -> Result<(), Error> {
+pub fn record(
+    txn: &dyn Txn,
+    kind: &'static str,
+    user_id: Option<UserId>,
+    correlation_id: &str,
+    now: Millis,
+) -> Result<(), Error> {
     let event = Event { kind, user_id, correlation_id, at: now.to_rfc3339() };
     let key = [PREFIX, uuid::Uuid::now_v7().as_bytes()].concat();
     txn.put(&key, &serde_json::to_vec(&event).expect("events serialize"))?;

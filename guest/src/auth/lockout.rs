@@ -36,7 +36,8 @@ impl LockState {
         let mut next = LockState { failures, locked_until: self.locked_until };
         if failures >= settings.lockout_threshold {
             let doublings = (failures - settings.lockout_threshold).min(32);
-            let seconds = settings.lockout_base_seconds.saturating_mul(1 << doublings).min(settings.lockout_max_seconds);
+            let seconds =
+                settings.lockout_base_seconds.saturating_mul(1 << doublings).min(settings.lockout_max_seconds);
             next.locked_until = now.saturating_add(i64::try_from(seconds * 1000).unwrap_or(i64::MAX));
         }
         Some(next)

@@ -141,10 +141,15 @@ fn open_session(txn: &dyn Txn, env: &Env, user: UserId, api_key: Option<String>)
 }
 
 /// The session behind the context's token, with its user and password record.
-fn session(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<(Session, [u8; 32], User, Option<PasswordRecord>), Error> {
+fn session(
+    txn: &dyn Txn,
+    env: &Env,
+    ctx: &RequestContext,
+) -> Result<(Session, [u8; 32], User, Option<PasswordRecord>), Error> {
     let Some(Credentials::Bearer(token)) = &ctx.credentials else { return Err(Error::Unauthenticated) };
     let digest = tokens::digest(token);
-    let session: Session = txn.get(&session_key(&digest))?.map(|b| decode(&b, "session")).transpose()?.ok_or(Error::Unauthenticated)?;
+    let session: Session =
+        txn.get(&session_key(&digest))?.map(|b| decode(&b, "session")).transpose()?.ok_or(Error::Unauthenticated)?;
     if session.expires_at <= env.now().0 {
         return Err(Error::Unauthenticated);
     }
@@ -196,7 +201,8 @@ pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -
     let attempt = env.write(|txn| {
         events::record(txn, "login.attempted", None, &ctx.correlation_id, now)?;
         let Some(user) = users::find_by_user_name(txn, user_name)? else { return Ok(Attempt::Unknown) };
-        let Some(record) = read_password(txn, user.id)?.filter(|_| user.can_login && user.status == UserStatus::Active) else {
+        let Some(record) = read_password(txn, user.id)?.filter(|_| user.can_login && user.status == UserStatus::Active)
+        else {
             return Ok(Attempt::Unknown);
         };
         let Some(next) = read_lock(txn, user.id)?.count_attempt(now.0, &env.settings) else {
@@ -287,7 +293,15 @@ pub fn reset_password(env: &Env, ctx: &RequestContext, id: &str, new: &str) -> R
 }
 
 /// Check `new` against the policy, hash it, store it and end the user's sessions.
-fn set_password(env: &Env, ctx: &RequestContext, user: &User, field: &str, new: &str, temporary: bool, event: &'static str) -> Result<(), Error> {
+fn set_password(
+    env: &Env,
+    ctx: &RequestContext,
+    user: &User,
+    field: &str,
+    new: &str,
+    temporary: bool,
+    event: &'static str,
+) -> Result<(), Error> {
     password::check(field, new, &user.user_name, &user.email, &env.settings)?;
     let hash = env.crypto.hash_password(new).map_err(crypto_error)?;
     let now = env.now();
@@ -344,14 +358,20 @@ pub fn reset_password_with_token(env: &Env, ctx: &RequestContext, token: &str, n
         if reset.expires_at <= env.now().0 {
             return Err(Error::invalid("token", "expired_token", "has expired; request a new one"));
         }
-        users::read(txn, reset.user_id)?.ok_or_else(|| Error::invalid("token", "invalid_token", "is unknown or was already used"))
+        users::read(txn, reset.user_id)?
+            .ok_or_else(|| Error::invalid("token", "invalid_token", "is unknown or was already used"))
     })?;
     // Setting the password deletes every reset token of the user, this one included.
     set_password(env, ctx, &user, "password", new, false, "password.reset_by_token")
 }
 
 /// Exchange an API key's client id and secret for a token (RFC 6749 §4.4).
-pub fn exchange_client_credentials(env: &Env, ctx: &RequestContext, client_id: &str, secret: &str) -> Result<AccessToken, Error> {
+pub fn exchange_client_credentials(
+    env: &Env,
+    ctx: &RequestContext,
+    client_id: &str,
+    secret: &str,
+) -> Result<AccessToken, Error> {
     let now = env.now();
     env.write(|txn| {
         let key = api_keys::verify(txn, client_id, secret)?.ok_or(Error::Unauthenticated)?;
@@ -365,7 +385,13 @@ pub fn exchange_client_credentials(env: &Env, ctx: &RequestContext, client_id: &
 }
 
 /// Create the first administrator if the store holds no user yet; `Ok(false)` if it does.
-pub fn bootstrap(env: &Env, ctx: &RequestContext, user_name: &str, password: &str, temporary: bool) -> Result<bool, Error> {
+pub fn bootstrap(
+    env: &Env,
+    ctx: &RequestContext,
+    user_name: &str,
+    password: &str,
+    temporary: bool,
+) -> Result<bool, Error> {
     let email = if user_name.contains('@') { user_name.to_owned() } else { format!("{user_name}@roster.invalid") };
     password::check("password", password, user_name, &email, &env.settings)?;
     let input = NewUser { user_name: Some(user_name.to_owned()), email: Some(email), ..NewUser::default() };

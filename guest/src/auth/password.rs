@@ -60,7 +60,7 @@ mod tests {
     use super::*;
 
     fn check_default(password: &str) -> Result<(), Error> {
-        check("password", password, "jane", "jane.doe@example.com", &Settings::default())
+        check("password", password, "jane", "jdoe@example.com", &Settings::default())
     }
 
     fn code(result: Result<(), Error>) -> &'static str {
@@ -103,6 +103,6 @@ mod tests {
     #[test]
     fn rejects_passwords_containing_the_user_name_or_email() {
         assert_eq!(code(check_default("my name is JANE!!")), "contains_user_name");
-        assert_eq!(code(check_default("jane.doe-is-great")), "contains_email");
+        assert_eq!(code(check_default("jdoe-is-great!")), "contains_email");
     }
 }

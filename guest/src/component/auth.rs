@@ -7,7 +7,11 @@ use super::{Component, with_env};
 use crate::auth;
 
 impl wit::Guest for Component {
-    fn login(ctx: types::RequestContext, user_name: String, password: String) -> Result<wit::AccessToken, types::Error> {
+    fn login(
+        ctx: types::RequestContext,
+        user_name: String,
+        password: String,
+    ) -> Result<wit::AccessToken, types::Error> {
         with_env(|env| auth::login(env, &context(ctx), &user_name, &password)).map(token).map_err(error)
     }
 
@@ -25,11 +29,20 @@ impl wit::Guest for Component {
             .map_err(error)
     }
 
-    fn bootstrap(ctx: types::RequestContext, user_name: String, password: String, temporary: bool) -> Result<bool, types::Error> {
+    fn bootstrap(
+        ctx: types::RequestContext,
+        user_name: String,
+        password: String,
+        temporary: bool,
+    ) -> Result<bool, types::Error> {
         with_env(|env| auth::bootstrap(env, &context(ctx), &user_name, &password, temporary)).map_err(error)
     }
 }
 
 fn token(token: auth::AccessToken) -> wit::AccessToken {
-    wit::AccessToken { access_token: token.access_token, token_type: token.token_type.to_owned(), expires_in: token.expires_in }
+    wit::AccessToken {
+        access_token: token.access_token,
+        token_type: token.token_type.to_owned(),
+        expires_in: token.expires_in,
+    }
 }

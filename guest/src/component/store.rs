@@ -48,7 +48,8 @@ impl Txn for ImportedTxn {
     }
 
     fn enqueue(&self, message: &Message) -> Result<(), StoreError> {
-        let message = outbox::Message { to: message.to.clone(), subject: message.subject.clone(), body: message.body.clone() };
+        let message =
+            outbox::Message { to: message.to.clone(), subject: message.subject.clone(), body: message.body.clone() };
         outbox::enqueue(&self.0, &message).map_err(from_wit)
     }
 

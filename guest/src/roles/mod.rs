@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Caller, Permission, Target, authorize};
-use crate::error::{Error, FieldError, FieldErrors};
 use crate::env::Env;
+use crate::error::{Error, FieldError, FieldErrors};
 use crate::model::rules::fold;
 use crate::store::{Direction, KeyRange, Txn};
 
@@ -141,7 +141,11 @@ fn checked_permissions(field: &str, names: &[String], errors: &mut FieldErrors) 
             Some(p) => {
                 clean.insert(p.name().to_owned());
             }
-            None => errors.push(FieldError::new(format!("{field}[{i}]"), "unknown_permission", format!("{name} is not in the permission catalog"))),
+            None => errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "unknown_permission",
+                format!("{name} is not in the permission catalog"),
+            )),
         }
     }
     clean.into_iter().collect()
@@ -251,12 +255,17 @@ pub fn update(env: &Env, caller: &Caller, id: &str, patch: RolePatch) -> Result<
         if let Some(description) = &description {
             role.description = description.clone();
         }
-        let mut permissions: BTreeSet<String> = replace.clone().unwrap_or(role.permissions.clone()).into_iter().collect();
+        let mut permissions: BTreeSet<String> =
+            replace.clone().unwrap_or(role.permissions.clone()).into_iter().collect();
         permissions.extend(add.iter().cloned());
         permissions.retain(|p| !remove.contains(p));
         role.permissions = permissions.into_iter().collect();
         if role.id == ADMINISTRATOR && role.permissions != old.permissions {
-            return Err(Error::invalid("permissions", "builtin_role", "the administrator role always holds every permission"));
+            return Err(Error::invalid(
+                "permissions",
+                "builtin_role",
+                "the administrator role always holds every permission",
+            ));
         }
         if role == old {
             return Ok(old);

@@ -121,7 +121,13 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
 
 /// Give and take roles (seed 001's `addRoles`/`removeRoles`). Unknown roles are refused by
 /// position. No one grants a role whose permissions they do not hold themselves.
-pub fn change_roles(env: &Env, ctx: &RequestContext, id: &str, add: &[String], remove: &[String]) -> Result<User, Error> {
+pub fn change_roles(
+    env: &Env,
+    ctx: &RequestContext,
+    id: &str,
+    add: &[String],
+    remove: &[String],
+) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     let now = env.now().to_rfc3339();
     env.write(|txn| {
@@ -132,7 +138,11 @@ pub fn change_roles(env: &Env, ctx: &RequestContext, id: &str, add: &[String], r
         for (field, list) in [("addRoles", add), ("removeRoles", remove)] {
             for (i, role) in list.iter().enumerate() {
                 if roles::read(txn, role)?.is_none() {
-                    errors.push(FieldError::new(format!("{field}[{i}]"), "unknown_role", format!("no role has the id {role}")));
+                    errors.push(FieldError::new(
+                        format!("{field}[{i}]"),
+                        "unknown_role",
+                        format!("no role has the id {role}"),
+                    ));
                 }
             }
         }
@@ -281,7 +291,11 @@ pub fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Op
     let can_login = input.can_login.unwrap_or(true);
     let password = input.password.filter(|_| {
         if !can_login {
-            errors.push(FieldError::new("password", "not_allowed", "a contact (canLogin false) cannot have a password"));
+            errors.push(FieldError::new(
+                "password",
+                "not_allowed",
+                "a contact (canLogin false) cannot have a password",
+            ));
         }
         can_login
     });

@@ -1,11 +1,7 @@
 use super::query::{Query, SortField, Start, TextMatch};
 use super::*;
-use crate::env::testing::TestEnv;
+use crate::env::testing::{TestEnv, with_token};
 use crate::store::{KeyRange, Store};
-
-fn ctx() -> RequestContext {
-    RequestContext::default()
-}
 
 fn new_user(name: &str) -> NewUser {
     NewUser { user_name: Some(name.to_owned()), email: Some(format!("{name}@example.com")), ..NewUser::default() }
@@ -23,27 +19,27 @@ fn list_query() -> Query {
 #[test]
 fn creates_a_user_and_reads_it_back_by_id_and_name() {
     let t = TestEnv::new();
-    let created = create(&t.env(), &ctx(), new_user("jane")).unwrap();
+    let created = create(&t.env(), &t.admin(), new_user("jane")).unwrap();
     assert_eq!(created.version, 1);
-    assert_eq!(get(&t.env(), &ctx(), &created.id.to_string()).unwrap(), created);
-    assert_eq!(get_by_user_name(&t.env(), &ctx(), "JANE").unwrap(), created);
+    assert_eq!(get(&t.env(), &t.admin(), &created.id.to_string()).unwrap(), created);
+    assert_eq!(get_by_user_name(&t.env(), &t.admin(), "JANE").unwrap(), created);
 }
 
 #[test]
 fn user_name_defaults_to_the_email_address() {
     let t = TestEnv::new();
     let input = NewUser { email: Some("Jo@Example.com".into()), ..NewUser::default() };
-    assert_eq!(create(&t.env(), &ctx(), input).unwrap().user_name, "Jo@Example.com");
+    assert_eq!(create(&t.env(), &t.admin(), input).unwrap().user_name, "Jo@Example.com");
 }
 
 #[test]
 fn rejects_an_email_taken_in_another_case_and_writes_nothing() {
     let t = TestEnv::new();
-    create(&t.env(), &ctx(), new_user("jane")).unwrap();
+    create(&t.env(), &t.admin(), new_user("jane")).unwrap();
     let before = all_keys(&t);
     let clash =
         NewUser { user_name: Some("other".into()), email: Some("JANE@example.com".into()), ..NewUser::default() };
-    let Err(Error::Duplicate(fields)) = create(&t.env(), &ctx(), clash) else { panic!("expected a duplicate") };
+    let Err(Error::Duplicate(fields)) = create(&t.env(), &t.admin(), clash) else { panic!("expected a duplicate") };
     assert_eq!(fields.len(), 1);
     assert_eq!((fields[0].field.as_str(), fields[0].code), ("email", "taken"));
     assert_eq!(all_keys(&t), before);
@@ -58,20 +54,22 @@ fn names_every_invalid_field_and_writes_nothing() {
         text: vec![(TextField::Country, "ZZ".into())],
         ..NewUser::default()
     };
-    let Err(Error::Invalid(fields)) = create(&t.env(), &ctx(), input) else { panic!("expected invalid") };
+    let admin = t.admin();
+    let before = all_keys(&t);
+    let Err(Error::Invalid(fields)) = create(&t.env(), &admin, input) else { panic!("expected invalid") };
     let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(named, ["email", "userName", "country"]);
-    assert!(t.store.is_empty());
+    assert_eq!(all_keys(&t), before);
 }
 
 #[test]
 fn keeps_only_the_hash_of_a_password_and_never_in_the_record() {
     let t = TestEnv::new();
     let input = NewUser { password: Some("correct horse".into()), ..new_user("jane") };
-    let user = create(&t.env(), &ctx(), input).unwrap();
+    let user = create(&t.env(), &t.admin(), input).unwrap();
     let txn = t.store.begin_read().unwrap();
-    let hash = txn.get(&keys::password(user.id)).unwrap().unwrap();
-    assert_eq!(hash, b"$fake$esroh tcerroc");
+    let record = crate::auth::read_password(&*txn, user.id).unwrap().unwrap();
+    assert_eq!(record.hash, "$fake$esroh tcerroc");
     let record = txn.get(&keys::record(user.id)).unwrap().unwrap();
     assert!(!String::from_utf8(record).unwrap().contains("horse"));
 }
@@ -80,64 +78,71 @@ fn keeps_only_the_hash_of_a_password_and_never_in_the_record() {
 fn refuses_a_password_for_a_contact() {
     let t = TestEnv::new();
     let input = NewUser { password: Some("correct horse".into()), can_login: Some(false), ..new_user("c") };
-    let Err(Error::Invalid(fields)) = create(&t.env(), &ctx(), input) else { panic!("expected invalid") };
+    let Err(Error::Invalid(fields)) = create(&t.env(), &t.admin(), input) else { panic!("expected invalid") };
     assert_eq!(fields[0].code, "not_allowed");
 }
 
 #[test]
 fn update_bumps_the_version_and_frees_the_old_user_name() {
     let t = TestEnv::new();
-    let user = create(&t.env(), &ctx(), new_user("jane")).unwrap();
+    let user = create(&t.env(), &t.admin(), new_user("jane")).unwrap();
     let patch = UserPatch { user_name: Some("janet".into()), expected_version: Some(1), ..UserPatch::default() };
-    let updated = update(&t.env(), &ctx(), &user.id.to_string(), patch).unwrap();
+    let updated = update(&t.env(), &t.admin(), &user.id.to_string(), patch).unwrap();
     assert_eq!((updated.user_name.as_str(), updated.version), ("janet", 2));
-    assert_eq!(get_by_user_name(&t.env(), &ctx(), "jane"), Err(Error::NotFound));
+    assert_eq!(get_by_user_name(&t.env(), &t.admin(), "jane"), Err(Error::NotFound));
     let reuse = NewUser { email: Some("new@example.com".into()), ..new_user("jane") };
-    assert!(create(&t.env(), &ctx(), reuse).is_ok());
+    assert!(create(&t.env(), &t.admin(), reuse).is_ok());
 }
 
 #[test]
 fn update_with_a_stale_version_is_refused() {
     let t = TestEnv::new();
-    let user = create(&t.env(), &ctx(), new_user("jane")).unwrap();
+    let user = create(&t.env(), &t.admin(), new_user("jane")).unwrap();
     let patch = UserPatch {
         text: vec![(TextField::City, Change::Set("Paris".into()))],
         expected_version: Some(7),
         ..UserPatch::default()
     };
-    assert_eq!(update(&t.env(), &ctx(), &user.id.to_string(), patch), Err(Error::StaleVersion { current: 1 }));
+    assert_eq!(update(&t.env(), &t.admin(), &user.id.to_string(), patch), Err(Error::StaleVersion { current: 1 }));
 }
 
 #[test]
 fn update_clears_optional_fields() {
     let t = TestEnv::new();
     let input = NewUser { text: vec![(TextField::City, "Paris".into())], ..new_user("jane") };
-    let user = create(&t.env(), &ctx(), input).unwrap();
+    let user = create(&t.env(), &t.admin(), input).unwrap();
     let patch = UserPatch { text: vec![(TextField::City, Change::Clear)], ..UserPatch::default() };
-    assert_eq!(update(&t.env(), &ctx(), &user.id.to_string(), patch).unwrap().city, None);
+    assert_eq!(update(&t.env(), &t.admin(), &user.id.to_string(), patch).unwrap().city, None);
 }
 
 #[test]
 fn an_empty_patch_changes_nothing() {
     let t = TestEnv::new();
-    let user = create(&t.env(), &ctx(), new_user("jane")).unwrap();
-    assert_eq!(update(&t.env(), &ctx(), &user.id.to_string(), UserPatch::default()).unwrap(), user);
+    let user = create(&t.env(), &t.admin(), new_user("jane")).unwrap();
+    assert_eq!(update(&t.env(), &t.admin(), &user.id.to_string(), UserPatch::default()).unwrap(), user);
 }
 
 #[test]
 fn delete_removes_every_key_of_the_user() {
     let t = TestEnv::new();
+    let admin = t.admin();
+    let before = all_keys(&t);
     let input = NewUser { password: Some("correct horse".into()), ..new_user("jane") };
-    let user = create(&t.env(), &ctx(), input).unwrap();
-    delete(&t.env(), &ctx(), &user.id.to_string(), Some(1)).unwrap();
-    assert!(t.store.is_empty());
-    assert_eq!(delete(&t.env(), &ctx(), &user.id.to_string(), None), Err(Error::NotFound));
+    let user = create(&t.env(), &admin, input).unwrap();
+    let token = crate::auth::login(&t.env(), &RequestContext::default(), "jane", "correct horse").unwrap();
+    delete(&t.env(), &admin, &user.id.to_string(), Some(1)).unwrap();
+    let after: Vec<Vec<u8>> =
+        all_keys(&t).into_iter().filter(|k| !k.starts_with(crate::auth::events::PREFIX)).collect();
+    let before: Vec<Vec<u8>> = before.into_iter().filter(|k| !k.starts_with(crate::auth::events::PREFIX)).collect();
+    assert_eq!(after, before);
+    assert_eq!(crate::auth::whoami(&t.env(), &with_token(&token.access_token)), Err(Error::Unauthenticated));
+    assert_eq!(delete(&t.env(), &t.admin(), &user.id.to_string(), None), Err(Error::NotFound));
 }
 
 #[test]
 fn a_malformed_id_is_not_found() {
     let t = TestEnv::new();
-    assert_eq!(get(&t.env(), &ctx(), "not-a-uuid"), Err(Error::NotFound));
+    assert_eq!(get(&t.env(), &t.admin(), "not-a-uuid"), Err(Error::NotFound));
 }
 
 /// Twenty users, alternately active and inactive, some named "a…" and some "b…".
@@ -150,7 +155,7 @@ fn seeded() -> TestEnv {
             text: vec![(TextField::DisplayName, format!("User {}", i % 5))],
             ..new_user(&name)
         };
-        create(&t.env(), &ctx(), input).unwrap();
+        create(&t.env(), &t.admin(), input).unwrap();
     }
     t
 }
@@ -159,7 +164,7 @@ fn seeded() -> TestEnv {
 fn walk(t: &TestEnv, mut query: Query) -> Vec<User> {
     let mut all = Vec::new();
     loop {
-        let page = list(&t.env(), &ctx(), &query).unwrap();
+        let page = list(&t.env(), &t.admin(), &query).unwrap();
         all.extend(page.items);
         match page.next_cursor {
             Some(cursor) => query.start = Start::Cursor(cursor),
@@ -172,7 +177,7 @@ fn walk(t: &TestEnv, mut query: Query) -> Vec<User> {
 fn cursor_pages_give_the_same_rows_as_filtering_and_sorting_everything() {
     let t = seeded();
     let everyone = walk(&t, Query { limit: 1000, ..list_query() });
-    assert_eq!(everyone.len(), 20);
+    assert_eq!(everyone.len(), 21);
     let query = Query {
         status: Some(UserStatus::Active),
         email: Some(TextMatch::Prefix("A".into())),
@@ -193,6 +198,7 @@ fn cursor_pages_give_the_same_rows_as_filtering_and_sorting_everything() {
 fn sorting_by_display_name_breaks_ties_by_creation() {
     let t = seeded();
     let rows = walk(&t, Query { sort: SortField::DisplayName, limit: 3, ..list_query() });
+    assert_eq!(rows.len(), 21);
     let mut expected = walk(&t, Query { limit: 1000, ..list_query() });
     expected.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
     assert_eq!(rows, expected);
@@ -202,9 +208,10 @@ fn sorting_by_display_name_breaks_ties_by_creation() {
 fn page_numbers_skip_whole_pages() {
     let t = seeded();
     let everyone = walk(&t, Query { limit: 1000, ..list_query() });
-    let page3 = list(&t.env(), &ctx(), &Query { limit: 6, start: Start::Page(3), ..list_query() }).unwrap();
+    let page3 = list(&t.env(), &t.admin(), &Query { limit: 6, start: Start::Page(3), ..list_query() }).unwrap();
     assert_eq!(page3.items, everyone[12..18]);
-    let page5 = list(&t.env(), &ctx(), &Query { limit: 6, start: Start::Page(5), ..list_query() }).unwrap();
+    assert_eq!(everyone.len(), 21);
+    let page5 = list(&t.env(), &t.admin(), &Query { limit: 6, start: Start::Page(6), ..list_query() }).unwrap();
     assert!(page5.items.is_empty() && page5.next_cursor.is_none());
 }
 
@@ -216,13 +223,13 @@ fn sorting_by_status_puts_active_users_first() {
     let mut sorted = statuses.clone();
     sorted.sort();
     assert_eq!(statuses, sorted);
-    assert_eq!(rows.len(), 20);
+    assert_eq!(rows.len(), 21);
 }
 
 #[test]
 fn a_limit_out_of_range_is_invalid() {
     let t = seeded();
-    let Err(Error::Invalid(fields)) = list(&t.env(), &ctx(), &Query { limit: 0, ..list_query() }) else { panic!() };
+    let Err(Error::Invalid(fields)) = list(&t.env(), &t.admin(), &Query { limit: 0, ..list_query() }) else { panic!() };
     assert_eq!(fields[0].field, "limit");
 }
 
@@ -230,6 +237,34 @@ fn a_limit_out_of_range_is_invalid() {
 fn a_forged_cursor_is_invalid() {
     let t = seeded();
     let query = Query { start: Start::Cursor("AAAA".into()), ..list_query() };
-    let Err(Error::Invalid(fields)) = list(&t.env(), &ctx(), &query) else { panic!() };
+    let Err(Error::Invalid(fields)) = list(&t.env(), &t.admin(), &query) else { panic!() };
     assert_eq!(fields[0].field, "cursor");
+}
+
+#[test]
+fn every_user_call_needs_credentials() {
+    let t = TestEnv::new();
+    let anonymous = RequestContext::default();
+    assert_eq!(create(&t.env(), &anonymous, new_user("jane")), Err(Error::Unauthenticated));
+    assert_eq!(list(&t.env(), &anonymous, &list_query()).map(|_| ()), Err(Error::Unauthenticated));
+    assert_eq!(get(&t.env(), &with_token("forged"), "x"), Err(Error::NotFound));
+    let id = UserId::generate().to_string();
+    assert_eq!(get(&t.env(), &with_token("forged"), &id), Err(Error::Unauthenticated));
+}
+
+#[test]
+fn a_user_reads_and_changes_their_own_record_but_not_their_status_or_others() {
+    let t = TestEnv::new();
+    let input = NewUser { password: Some("correct horse".into()), ..new_user("jane") };
+    let jane = create(&t.env(), &t.admin(), input).unwrap();
+    let bob = create(&t.env(), &t.admin(), new_user("bob")).unwrap();
+    let token = crate::auth::login(&t.env(), &RequestContext::default(), "jane", "correct horse").unwrap();
+    let me = with_token(&token.access_token);
+    assert_eq!(get(&t.env(), &me, &jane.id.to_string()).unwrap().id, jane.id);
+    assert_eq!(get(&t.env(), &me, &bob.id.to_string()), Err(Error::Forbidden("users:read".into())));
+    let rename = UserPatch { text: vec![(TextField::City, Change::Set("Oslo".into()))], ..UserPatch::default() };
+    assert_eq!(update(&t.env(), &me, &jane.id.to_string(), rename).unwrap().city.as_deref(), Some("Oslo"));
+    let disable = UserPatch { status: Some(UserStatus::Inactive), ..UserPatch::default() };
+    assert_eq!(update(&t.env(), &me, &jane.id.to_string(), disable), Err(Error::Forbidden("users:update".into())));
+    assert_eq!(list(&t.env(), &me, &list_query()).map(|_| ()), Err(Error::Forbidden("users:list".into())));
 }
