@@ -4,10 +4,15 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// The bootstrap administrator's user name on every test server.
+pub const ADMIN: &str = "admin";
+/// The bootstrap administrator's password on every test server.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 /// The `roster` binary under test: `ROSTER_BIN`, else the one cargo built beside the tests.
 pub fn roster_bin() -> PathBuf {
@@ -34,6 +39,7 @@ pub struct Server {
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     agent: ureq::Agent,
+    admin_token: OnceLock<String>,
 }
 
 impl Server {
@@ -60,6 +66,8 @@ impl Server {
             .arg(data_dir)
             .args(args)
             .env("RUST_LOG", "warn")
+            .env("ROSTER_BOOTSTRAP_ADMIN_USER", ADMIN)
+            .env("ROSTER_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -85,7 +93,8 @@ impl Server {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
-        let server = Server { child, base, data_dir: data_dir.to_owned(), _temp: None, agent };
+        let server =
+            Server { child, base, data_dir: data_dir.to_owned(), _temp: None, agent, admin_token: OnceLock::new() };
         server.wait_ready();
         server
     }
@@ -93,7 +102,7 @@ impl Server {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
-            if self.get("/readyz").status == 200 {
+            if self.request("GET", "/readyz", &[], None).status == 200 {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -101,7 +110,32 @@ impl Server {
         panic!("roster at {} never became ready", self.base);
     }
 
-    /// Send a request with optional JSON body and extra headers.
+    /// Log in as `user_name`; the access token.
+    pub fn login(&self, user_name: &str, password: &str) -> String {
+        let reply = self.request(
+            "POST",
+            "/api/v1/auth/login",
+            &[],
+            Some(&serde_json::json!({"userName": user_name, "password": password})),
+        );
+        assert_eq!(reply.status, 200, "login of {user_name} failed: {}", String::from_utf8_lossy(&reply.body));
+        reply.json()["accessToken"].as_str().expect("a token").to_owned()
+    }
+
+    /// The bootstrap administrator's token, logged in once.
+    pub fn admin_token(&self) -> &str {
+        self.admin_token.get_or_init(|| self.login(ADMIN, ADMIN_PASSWORD))
+    }
+
+    /// Send a request with `token` as its bearer, an optional JSON body and extra headers.
+    pub fn request_as(&self, token: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+        let bearer = format!("Bearer {token}");
+        let mut all = vec![("authorization", bearer.as_str())];
+        all.extend_from_slice(headers);
+        self.request(method, path, &all, body)
+    }
+
+    /// Send a request, without credentials unless `headers` carry them.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
         let uri = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(uri);
@@ -127,24 +161,36 @@ impl Server {
         Reply { status, headers, body }
     }
 
-    /// `GET path`.
+    /// `GET path` as the administrator.
     pub fn get(&self, path: &str) -> Reply {
-        self.request("GET", path, &[], None)
+        self.request_as(self.admin_token(), "GET", path, &[], None)
     }
 
-    /// `POST path` with a JSON body.
+    /// `POST path` with a JSON body, as the administrator.
     pub fn post(&self, path: &str, body: &Value) -> Reply {
-        self.request("POST", path, &[], Some(body))
+        self.request_as(self.admin_token(), "POST", path, &[], Some(body))
     }
 
-    /// `PATCH path` with a JSON body.
+    /// `PATCH path` with a JSON body, as the administrator.
     pub fn patch(&self, path: &str, body: &Value) -> Reply {
-        self.request("PATCH", path, &[], Some(body))
+        self.request_as(self.admin_token(), "PATCH", path, &[], Some(body))
     }
 
-    /// `DELETE path`.
+    /// `DELETE path`, as the administrator.
     pub fn delete(&self, path: &str) -> Reply {
-        self.request("DELETE", path, &[], None)
+        self.request_as(self.admin_token(), "DELETE", path, &[], None)
+    }
+
+    /// The mail the server has written to `<data-dir>/outbox/`, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = dir
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read_to_string(p).expect("mail is text")).collect()
     }
 
     /// Send SIGKILL, as `kill -9` does, and wait for the process to go.
