@@ -128,7 +128,14 @@ impl Server {
     }
 
     /// Send a request with `token` as its bearer, an optional JSON body and extra headers.
-    pub fn request_as(&self, token: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+    pub fn request_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
         let bearer = format!("Bearer {token}");
         let mut all = vec![("authorization", bearer.as_str())];
         all.extend_from_slice(headers);
@@ -137,19 +144,24 @@ impl Server {
 
     /// Send a request, without credentials unless `headers` carry them.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+        match body {
+            Some(json) => {
+                let mut all = vec![("content-type", "application/json")];
+                all.extend_from_slice(headers);
+                self.request_raw(method, path, &all, &serde_json::to_vec(json).expect("JSON serializes"))
+            }
+            None => self.request_raw(method, path, headers, &[]),
+        }
+    }
+
+    /// Send a request with exactly these headers and body bytes.
+    pub fn request_raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
         let uri = format!("{}{}", self.base, path);
         let mut builder = ureq::http::Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let bytes = match body {
-            Some(json) => {
-                builder = builder.header("content-type", "application/json");
-                serde_json::to_vec(json).expect("JSON serializes")
-            }
-            None => Vec::new(),
-        };
-        let request = builder.body(bytes).expect("a valid request");
+        let request = builder.body(body.to_vec()).expect("a valid request");
         let mut response = self.agent.run(request).expect("the server answers");
         let status = response.status().as_u16();
         let headers = response

@@ -117,8 +117,13 @@ fn stale_versions_are_412_with_if_match_and_409_in_the_body() {
     let server = Server::start();
     let id = server.post("/api/v1/users", &jane()).json()["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/users/{id}");
-    let reply =
-        server.request_as(server.admin_token(), "PATCH", &path, &[("if-match", "\"5\"")], Some(&json!({"city": "Oslo"})));
+    let reply = server.request_as(
+        server.admin_token(),
+        "PATCH",
+        &path,
+        &[("if-match", "\"5\"")],
+        Some(&json!({"city": "Oslo"})),
+    );
     assert_eq!(reply.status, 412);
     assert_eq!(reply.json()["currentVersion"], 1);
     assert_eq!(server.patch(&path, &json!({"city": "Oslo", "version": 5})).status, 409);
@@ -164,7 +169,8 @@ fn missing_users_are_404_problems() {
 #[test]
 fn echoes_or_generates_a_correlation_id() {
     let server = Server::start();
-    let echoed = server.request_as(server.admin_token(), "GET", "/api/v1/users", &[("x-correlation-id", "abc-123")], None);
+    let echoed =
+        server.request_as(server.admin_token(), "GET", "/api/v1/users", &[("x-correlation-id", "abc-123")], None);
     assert_eq!(echoed.header("x-correlation-id"), Some("abc-123"));
     let generated = server.get("/api/v1/users");
     assert_eq!(generated.header("x-correlation-id").map(str::len), Some(36));
