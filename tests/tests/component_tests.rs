@@ -4,13 +4,25 @@
 use roster_host::config::ServeConfig;
 use roster_host::runtime::{EMBEDDED_COMPONENT, Runtime};
 use roster_host::users::{
-    Attribute, Error, NewUser, RequestContext, SortField, SortOrder, TextMatch, UserPatch, UserQuery, UserStatus,
+    Attribute, Credentials, Error, NewUser, RequestContext, SortField, SortOrder, TextMatch, UserPatch, UserQuery,
+    UserStatus,
 };
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
 
-fn ctx() -> RequestContext {
+const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+fn anonymous() -> RequestContext {
     RequestContext { credentials: None, account: None, correlation_id: "component-test".into() }
+}
+
+/// Bootstrap an administrator through the typed `auth` export and log in: the context
+/// every typed call then carries, as a platform embedding the plugin would.
+async fn admin(runtime: &Runtime) -> RequestContext {
+    let created = runtime.auth().bootstrap(&anonymous(), "admin", ADMIN_PASSWORD, false).await.unwrap().unwrap();
+    assert!(created);
+    let token = runtime.auth().login(&anonymous(), "admin", ADMIN_PASSWORD).await.unwrap().unwrap();
+    RequestContext { credentials: Some(Credentials::Bearer(token.access_token)), ..anonymous() }
 }
 
 fn new_user(name: &str) -> NewUser {
@@ -94,24 +106,25 @@ fn the_component_imports_store_and_crypto_and_exports_users_and_wasi_http() {
 async fn typed_exports_create_read_update_list_and_delete() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime(&dir).await;
+    let ctx = admin(&runtime).await;
     let users = runtime.users();
     let mut input = new_user("typed");
     input.timezone = Some("GMT+1.0DST1".into());
     input.attributes = vec![Attribute { name: "REGION".into(), value: "EMEA".into() }];
-    let created = users.create(&ctx(), &input).await.unwrap().unwrap();
+    let created = users.create(&ctx, &input).await.unwrap().unwrap();
     assert_eq!(created.timezone.as_deref(), Some("Europe/Paris"));
     assert_eq!(created.status, UserStatus::Active);
 
-    let by_name = users.get_by_user_name(&ctx(), "TYPED").await.unwrap().unwrap();
+    let by_name = users.get_by_user_name(&ctx, "TYPED").await.unwrap().unwrap();
     assert_eq!(by_name.id, created.id);
 
     let mut patch = empty_patch();
     patch.expected_version = Some(1);
     patch.city = Some(Some("Lyon".into()));
-    let updated = users.update(&ctx(), &created.id, &patch).await.unwrap().unwrap();
+    let updated = users.update(&ctx, &created.id, &patch).await.unwrap().unwrap();
     assert_eq!((updated.city.as_deref(), updated.version), (Some("Lyon"), 2));
 
-    let stale = users.update(&ctx(), &created.id, &patch).await.unwrap();
+    let stale = users.update(&ctx, &created.id, &patch).await.unwrap();
     assert!(matches!(stale, Err(Error::StaleVersion(2))), "{stale:?}");
 
     let query = UserQuery {
@@ -125,11 +138,11 @@ async fn typed_exports_create_read_update_list_and_delete() {
         page: None,
         cursor: None,
     };
-    let page = users.list(&ctx(), &query).await.unwrap().unwrap();
+    let page = users.list(&ctx, &query).await.unwrap().unwrap();
     assert_eq!(page.items.len(), 1);
 
-    users.delete(&ctx(), &created.id, Some(2)).await.unwrap().unwrap();
-    let gone = users.get(&ctx(), &created.id).await.unwrap();
+    users.delete(&ctx, &created.id, Some(2)).await.unwrap().unwrap();
+    let gone = users.get(&ctx, &created.id).await.unwrap();
     assert!(matches!(gone, Err(Error::NotFound)), "{gone:?}");
 }
 
@@ -137,10 +150,11 @@ async fn typed_exports_create_read_update_list_and_delete() {
 async fn typed_exports_name_every_invalid_field() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime(&dir).await;
+    let ctx = admin(&runtime).await;
     let mut input = new_user("bad name");
     input.email = "nope".into();
     input.country = Some("XX".into());
-    let Err(Error::Invalid(fields)) = runtime.users().create(&ctx(), &input).await.unwrap() else {
+    let Err(Error::Invalid(fields)) = runtime.users().create(&ctx, &input).await.unwrap() else {
         panic!("expected invalid input")
     };
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
@@ -151,12 +165,23 @@ async fn typed_exports_name_every_invalid_field() {
 async fn typed_exports_refuse_a_user_name_taken_in_another_case() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime(&dir).await;
+    let ctx = admin(&runtime).await;
     let users = runtime.users();
-    users.create(&ctx(), &new_user("first")).await.unwrap().unwrap();
+    users.create(&ctx, &new_user("first")).await.unwrap().unwrap();
     let mut clash = new_user("FIRST");
     clash.email = "other@example.com".into();
-    let Err(Error::Duplicate(fields)) = users.create(&ctx(), &clash).await.unwrap() else {
-        panic!("expected duplicate")
-    };
+    let Err(Error::Duplicate(fields)) = users.create(&ctx, &clash).await.unwrap() else { panic!("expected duplicate") };
     assert_eq!(fields[0].field, "userName");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_exports_refuse_a_call_without_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(&dir).await;
+    admin(&runtime).await;
+    let outcome = runtime.users().create(&anonymous(), &new_user("sneaky")).await.unwrap();
+    assert!(matches!(outcome, Err(Error::Unauthenticated)), "{outcome:?}");
+    let forged = RequestContext { credentials: Some(Credentials::Bearer("forged".into())), ..anonymous() };
+    let outcome = runtime.users().get_by_user_name(&forged, "admin").await.unwrap();
+    assert!(matches!(outcome, Err(Error::Unauthenticated)), "{outcome:?}");
 }

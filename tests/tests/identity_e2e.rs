@@ -282,7 +282,7 @@ fn without_a_configured_password_the_first_start_prints_a_temporary_one_once() {
         .spawn()
         .unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
-    let line = stderr.lines().map_while(Result::ok).find(|l| l.contains("temporary password")).expect("printed");
+    let line = stderr.lines().map_while(Result::ok).find(|l| l.contains("temporary password: ")).expect("printed");
     child.kill().unwrap();
     child.wait().unwrap();
     let password = line.rsplit(' ').next().unwrap().to_owned();

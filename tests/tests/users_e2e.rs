@@ -151,7 +151,7 @@ fn lists_filter_sort_and_page_by_cursor() {
             None => break,
         }
     }
-    assert_eq!(names, ["amy", "al", "ada"]);
+    assert_eq!(names, ["amy", "al", "admin", "ada"]);
     let second = server.get("/api/v1/users?sort=userName&limit=2&page=2").json();
     let names: Vec<&str> =
         second["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
@@ -163,7 +163,7 @@ fn missing_users_are_404_problems() {
     let server = Server::start();
     let reply = server.get("/api/v1/users/0196b7e4-0000-7000-8000-000000000000");
     assert_eq!(reply.status, 404);
-    assert_eq!(reply.json()["code"], "not-found");
+    assert_eq!(reply.json()["code"], "not_found");
 }
 
 #[test]
