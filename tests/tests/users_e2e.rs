@@ -155,7 +155,7 @@ fn lists_filter_sort_and_page_by_cursor() {
     let second = server.get("/api/v1/users?sort=userName&limit=2&page=2").json();
     let names: Vec<&str> =
         second["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
-    assert_eq!(names, ["al", "amy"]);
+    assert_eq!(names, ["admin", "al"]);
 }
 
 #[test]
