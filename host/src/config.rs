@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::hashing::Argon2Params;
+use crate::mail;
 
 /// Which build of the component to run.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -36,6 +37,133 @@ pub struct ServeConfig {
     pub max_body: usize,
     /// argon2id cost parameters for password hashes.
     pub argon2: Argon2Params,
+    /// The rules of identity and access the component reads through `roster:iam/settings`.
+    pub rules: Rules,
+    /// How queued mail leaves the server.
+    pub mail: MailConfig,
+    /// The administrator created when the store has no user yet.
+    pub bootstrap: BootstrapConfig,
+}
+
+/// The operator's rules for identity and access, handed to the component by
+/// `roster:iam/settings`. [`Rules::DEFAULT`] holds the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Shortest password accepted, in characters: 8 to 64, since ASVS requires at least 8
+    /// and that passwords of 64 characters are always allowed.
+    pub password_min_length: u32,
+    /// How long an access token lives, in seconds: a minute to 30 days.
+    pub token_ttl_seconds: u64,
+    /// Failed logins in a row that lock a user: 1 to 1000.
+    pub lockout_threshold: u32,
+    /// How long the first lock lasts, in seconds: a second to a day.
+    pub lockout_base_seconds: u64,
+    /// The longest a lock lasts, in seconds: from `lockout_base_seconds` to 30 days.
+    pub lockout_max_seconds: u64,
+    /// How long a lost-password reset token lives, in seconds: a minute to a day.
+    pub reset_token_ttl_seconds: u64,
+}
+
+const DAY_SECONDS: u64 = 86_400;
+
+impl Rules {
+    /// The defaults: 8-character passwords, one-hour tokens, a lock after 10 failures that
+    /// starts at a minute and grows to an hour, 30-minute reset tokens.
+    pub const DEFAULT: Rules = Rules {
+        password_min_length: 8,
+        token_ttl_seconds: 3600,
+        lockout_threshold: 10,
+        lockout_base_seconds: 60,
+        lockout_max_seconds: 3600,
+        reset_token_ttl_seconds: 1800,
+    };
+
+    /// Check every rule against its range; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_range("password_min_length", self.password_min_length.into(), 8, 64)?;
+        check_range("token_ttl_seconds", self.token_ttl_seconds, 60, 30 * DAY_SECONDS)?;
+        check_range("lockout_threshold", self.lockout_threshold.into(), 1, 1000)?;
+        check_range("lockout_base_seconds", self.lockout_base_seconds, 1, DAY_SECONDS)?;
+        check_range("lockout_max_seconds", self.lockout_max_seconds, self.lockout_base_seconds, 30 * DAY_SECONDS)?;
+        check_range("reset_token_ttl_seconds", self.reset_token_ttl_seconds, 60, DAY_SECONDS)?;
+        Ok(())
+    }
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::DEFAULT
+    }
+}
+
+fn check_range(setting: &'static str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(setting, format!("{value} is not between {min} and {max}")))
+    }
+}
+
+/// How queued mail leaves the server (see [`crate::mail`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The `From:` of every message: an address, optionally with a display name
+    /// (`Roster <roster@example.com>`).
+    pub from: String,
+    /// Send to this SMTP server (`smtp://host:port`, plain SMTP). `None` writes each message
+    /// as a file into `<data-dir>/outbox` instead.
+    pub smtp_url: Option<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig { from: "roster@localhost".into(), smtp_url: None }
+    }
+}
+
+/// The administrator created at start-up when the store has no user yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootstrapConfig {
+    /// Their user name.
+    pub admin_user: String,
+    /// Their password. `None` makes a random temporary one, shown once on stderr, that must
+    /// be changed at the first login.
+    pub admin_password: Option<Secret>,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        BootstrapConfig { admin_user: "admin".into(), admin_password: None }
+    }
+}
+
+/// A value that must never reach a log or a terminal by accident, such as a password:
+/// its `Debug` shows `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 /// A setting with a value the server cannot run with.
@@ -49,7 +177,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(setting: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(setting: &'static str, reason: impl Into<String>) -> Self {
         ConfigError { setting, reason: reason.into() }
     }
 }
@@ -65,7 +193,9 @@ const MAX_DEADLINE: Duration = Duration::from_secs(600);
 
 impl ServeConfig {
     /// The defaults: embedded component, 10 s per request, 64 MiB per instance, 256
-    /// instances, 1 MiB bodies, OWASP's argon2id parameters.
+    /// instances, 1 MiB bodies, OWASP's argon2id parameters, [`Rules::DEFAULT`], mail as
+    /// files from `roster@localhost`, and a bootstrap administrator `admin` with a temporary
+    /// password.
     pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
         ServeConfig {
             listen,
@@ -76,6 +206,9 @@ impl ServeConfig {
             max_instances: 256,
             max_body: MIB,
             argon2: Argon2Params::default(),
+            rules: Rules::DEFAULT,
+            mail: MailConfig::default(),
+            bootstrap: BootstrapConfig::default(),
         }
     }
 
@@ -115,6 +248,14 @@ impl ServeConfig {
             ));
         }
         self.argon2.to_params().map_err(|e| ConfigError::new("argon2", e.to_string()))?;
+        self.rules.validate()?;
+        mail::parse_from(&self.mail.from).map_err(|reason| ConfigError::new("mail_from", reason))?;
+        if let Some(url) = &self.mail.smtp_url {
+            mail::smtp_transport(url).map_err(|reason| ConfigError::new("smtp_url", reason))?;
+        }
+        if self.bootstrap.admin_user.trim().is_empty() {
+            return Err(ConfigError::new("bootstrap_admin_user", "must not be empty"));
+        }
         Ok(())
     }
 }
@@ -152,6 +293,96 @@ mod tests {
         let mut config = config();
         config.max_instances = 0;
         assert_eq!(config.validate().expect_err("instances").setting, "max_instances");
+    }
+
+    #[test]
+    fn every_rule_out_of_range_is_rejected_by_name() {
+        type BreakIt = fn(&mut Rules);
+        let cases: [(&str, BreakIt); 11] = [
+            ("password_min_length", |r| r.password_min_length = 7),
+            ("password_min_length", |r| r.password_min_length = 65),
+            ("token_ttl_seconds", |r| r.token_ttl_seconds = 59),
+            ("token_ttl_seconds", |r| r.token_ttl_seconds = 30 * 86_400 + 1),
+            ("lockout_threshold", |r| r.lockout_threshold = 0),
+            ("lockout_threshold", |r| r.lockout_threshold = 1001),
+            ("lockout_base_seconds", |r| r.lockout_base_seconds = 0),
+            ("lockout_max_seconds", |r| r.lockout_max_seconds = 30 * 86_400 + 1),
+            ("reset_token_ttl_seconds", |r| r.reset_token_ttl_seconds = 59),
+            ("reset_token_ttl_seconds", |r| r.reset_token_ttl_seconds = 86_401),
+            ("lockout_base_seconds", |r| r.lockout_base_seconds = 86_401),
+        ];
+        for (setting, break_it) in cases {
+            let mut config = config();
+            break_it(&mut config.rules);
+            let error = config.validate().expect_err(setting);
+            assert_eq!(error.setting, setting, "{error}");
+        }
+    }
+
+    #[test]
+    fn rule_bounds_themselves_are_accepted() {
+        let mut config = config();
+        config.rules = Rules {
+            password_min_length: 64,
+            token_ttl_seconds: 60,
+            lockout_threshold: 1000,
+            lockout_base_seconds: 86_400,
+            lockout_max_seconds: 86_400,
+            reset_token_ttl_seconds: 60,
+        };
+        config.validate().expect("the bounds are valid");
+        config.rules.password_min_length = 8;
+        config.rules.token_ttl_seconds = 30 * 86_400;
+        config.validate().expect("the bounds are valid");
+    }
+
+    #[test]
+    fn lockout_max_shorter_than_lockout_base_is_rejected_by_name() {
+        let mut config = config();
+        config.rules.lockout_base_seconds = 600;
+        config.rules.lockout_max_seconds = 599;
+        let error = config.validate().expect_err("max below base");
+        assert_eq!(error.setting, "lockout_max_seconds");
+        assert!(error.to_string().contains("between 600 and"), "{error}");
+    }
+
+    #[test]
+    fn mail_from_that_is_not_an_address_is_rejected_by_name() {
+        let mut config = config();
+        config.mail.from = "not an address".into();
+        assert_eq!(config.validate().expect_err("from").setting, "mail_from");
+    }
+
+    #[test]
+    fn mail_from_may_carry_a_display_name() {
+        let mut config = config();
+        config.mail.from = "Roster <roster@example.com>".into();
+        config.validate().expect("a mailbox with a name is valid");
+    }
+
+    #[test]
+    fn smtp_url_with_an_unknown_scheme_is_rejected_by_name() {
+        let mut config = config();
+        config.mail.smtp_url = Some("http://127.0.0.1:2525".into());
+        assert_eq!(config.validate().expect_err("scheme").setting, "smtp_url");
+        config.mail.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        config.validate().expect("plain smtp is valid");
+    }
+
+    #[test]
+    fn empty_bootstrap_user_is_rejected_by_name() {
+        let mut config = config();
+        config.bootstrap.admin_user = " ".into();
+        assert_eq!(config.validate().expect_err("user").setting, "bootstrap_admin_user");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let mut config = config();
+        config.bootstrap.admin_password = Some(Secret::new("hunter2-hunter2"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! The Roster host: serves the Roster component over HTTP with wasmtime, on redb and argon2id.
 //!
 //! [`server::Server`] is the HTTP front, [`runtime::Runtime`] runs the component (and
-//! [`users::Users`] calls its typed exports), [`storage`] and [`hashing`] back the interfaces
-//! the component imports, implemented in [`imports`].
+//! [`users::Users`] and [`auth::Auth`] call its typed exports), [`storage`] and [`hashing`]
+//! back the interfaces the component imports, implemented in [`imports`]. [`mail`] delivers
+//! the mail the component queues; [`bootstrap`] creates the first administrator.
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod bindings;
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod hashing;
 pub mod imports;
+pub mod mail;
 pub mod problem;
 pub mod runtime;
 pub mod server;

@@ -46,7 +46,7 @@ impl RequestInfo {
 pub struct Problem {
     /// The HTTP status.
     pub status: StatusCode,
-    /// A stable, machine-readable name for the problem (`deadline-exceeded`, …).
+    /// A stable, machine-readable name for the problem in snake_case (`deadline_exceeded`, …).
     pub code: &'static str,
     /// A sentence for people; never internal error text.
     pub detail: &'static str,
@@ -84,7 +84,7 @@ pub fn for_call_error(error: &CallError) -> Problem {
     let (status, code, detail) = match error {
         CallError::DeadlineExceeded => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "deadline-exceeded",
+            "deadline_exceeded",
             "The request took longer than the server allows. Retry later.",
         ),
         CallError::Overloaded => {
@@ -92,11 +92,11 @@ pub fn for_call_error(error: &CallError) -> Problem {
         }
         CallError::OutOfMemory(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
-            "out-of-memory",
+            "out_of_memory",
             "The request needed more memory than the server allows.",
         ),
         CallError::Trap(_) | CallError::NoResponse | CallError::ErrorResponse(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "The server failed while handling the request.")
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The server failed while handling the request.")
         }
     };
     Problem { status, code, detail }
@@ -132,8 +132,8 @@ mod tests {
         assert_eq!(response.headers()[CONTENT_TYPE], PROBLEM_JSON);
         let body = body_json(response).await;
         assert_eq!(body["status"], 503);
-        assert_eq!(body["code"], "deadline-exceeded");
-        assert_eq!(body["type"], "urn:roster:problem:deadline-exceeded");
+        assert_eq!(body["code"], "deadline_exceeded");
+        assert_eq!(body["type"], "urn:roster:problem:deadline_exceeded");
         assert_eq!(body["title"], "Service Unavailable");
         assert_eq!(body["instance"], "/users");
         assert!(body.get("correlationId").is_none());
@@ -154,5 +154,24 @@ mod tests {
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = body_json(response).await.to_string();
         assert!(!body.contains("secret"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn every_host_problem_code_is_snake_case_and_names_its_type() {
+        let errors = [
+            CallError::DeadlineExceeded,
+            CallError::Overloaded,
+            CallError::OutOfMemory("x".into()),
+            CallError::Trap("x".into()),
+            CallError::NoResponse,
+        ];
+        for error in &errors {
+            let problem = for_call_error(error);
+            assert!(problem.code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}", problem.code);
+            let body = body_json(problem.clone().into_response(&RequestInfo::default())).await;
+            assert_eq!(body["type"], format!("urn:roster:problem:{}", problem.code));
+        }
+        assert_eq!(for_call_error(&CallError::OutOfMemory("x".into())).code, "out_of_memory");
+        assert_eq!(for_call_error(&CallError::Trap("x".into())).code, "internal_error");
     }
 }

@@ -24,12 +24,13 @@ use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
-use crate::bindings::exports::roster::iam::users;
-use crate::bindings::roster::iam::{crypto, store};
+use crate::bindings::roster::iam::types::Error;
+use crate::bindings::roster::iam::{crypto, outbox, settings, store};
 use crate::bindings::{Roster, RosterPre};
-use crate::config::{ComponentSource, ConfigError, ServeConfig};
+use crate::config::{ComponentSource, ConfigError, Rules, ServeConfig};
 use crate::hashing::{HashError, Hasher};
 use crate::imports::crypto::{CryptoImports, CryptoView};
+use crate::imports::settings::{SettingsImports, SettingsView};
 use crate::imports::store::{StoreCtx, StoreImports, StoreView};
 use crate::storage::{Storage, StorageError};
 
@@ -116,6 +117,10 @@ pub enum CallError {
     ErrorResponse(ErrorCode),
 }
 
+/// The outcome of one typed call: the host's verdict (trap, deadline, overload) around the
+/// component's own result (`not_found`, …).
+pub type Outcome<T> = Result<Result<T, Error>, CallError>;
+
 /// The compiled component and everything shared by its instances.
 pub struct Runtime {
     engine: Engine,
@@ -123,6 +128,7 @@ pub struct Runtime {
     roster_pre: RosterPre<RequestState>,
     storage: Storage,
     hasher: Hasher,
+    rules: Rules,
     slots: Arc<Semaphore>,
     request_deadline: Duration,
     memory_cap: usize,
@@ -170,6 +176,9 @@ impl Runtime {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
             store::add_to_linker::<_, StoreImports>(linker, RequestState::store_view)?;
             crypto::add_to_linker::<_, CryptoImports>(linker, RequestState::crypto_view)?;
+            settings::add_to_linker::<_, SettingsImports>(linker, RequestState::settings_view)?;
+            // The outbox writes through the store's transactions, so it shares its view.
+            outbox::add_to_linker::<_, StoreImports>(linker, RequestState::store_view)?;
             Ok(())
         };
         link(&mut linker).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
@@ -184,6 +193,7 @@ impl Runtime {
             roster_pre,
             storage,
             hasher,
+            rules: config.rules,
             slots: Arc::new(Semaphore::new(config.max_instances as usize)),
             request_deadline: config.request_deadline,
             memory_cap: config.memory_cap,
@@ -264,17 +274,27 @@ impl Runtime {
     /// deadline. The outer `Result` is the host's verdict (trap, deadline, overload); the
     /// call's own result, including the guest's domain errors, is inside.
     ///
-    /// See [`crate::users::Users`] for one method per `roster:iam/users` function.
-    pub async fn call_users<R>(
+    /// [`crate::users::Users`] and [`crate::auth::Auth`] have one method per exported function.
+    pub async fn call<R>(
         &self,
-        call: impl AsyncFnOnce(&mut Store<RequestState>, &users::Guest) -> wasmtime::Result<R>,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &Roster) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        let deadline = Instant::now() + self.request_deadline;
+        self.call_within(self.request_deadline, call).await
+    }
+
+    /// [`Runtime::call`] with a deadline of its own instead of the request deadline, for
+    /// calls that are not requests, such as the bootstrap at start-up.
+    pub async fn call_within<R>(
+        &self,
+        deadline: Duration,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &Roster) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        let deadline = Instant::now() + deadline;
         let mut guest = self.new_store(deadline).await?;
         let store = &mut guest.store;
         let run = async {
             let roster: Roster = self.roster_pre.instantiate_async(&mut *store).await?;
-            call(&mut *store, roster.roster_iam_users()).await
+            call(&mut *store, &roster).await
         };
         match tokio::time::timeout_at(deadline.into(), run).await {
             Ok(result) => result.map_err(|error| classify(error, store)),
@@ -304,6 +324,7 @@ impl Runtime {
             limits: GuestLimits::new(self.memory_cap),
             store: StoreCtx::new(self.storage.clone()),
             hasher: self.hasher.clone(),
+            rules: self.rules,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
@@ -402,6 +423,7 @@ pub struct RequestState {
     limits: GuestLimits,
     store: StoreCtx,
     hasher: Hasher,
+    rules: Rules,
 }
 
 impl RequestState {
@@ -411,6 +433,10 @@ impl RequestState {
 
     fn crypto_view(&mut self) -> CryptoView<'_> {
         CryptoView { hasher: &self.hasher }
+    }
+
+    fn settings_view(&mut self) -> SettingsView<'_> {
+        SettingsView { rules: &self.rules }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP front: hyper on tokio, HTTP/1.1 and cleartext HTTP/2. The host answers the health
-//! probes and oversized bodies itself; every other request goes to the component.
+//! probes and oversized bodies itself; every other request goes to the component. The mail
+//! relay runs while the server serves.
 
 use std::convert::Infallible;
 use std::io;
@@ -20,7 +21,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::config::ServeConfig;
+use crate::config::{ConfigError, ServeConfig};
+use crate::mail::{Mailer, Relay};
 use crate::problem::{self, Problem, RequestInfo};
 use crate::runtime::{Runtime, RuntimeError};
 
@@ -34,6 +36,9 @@ pub enum ServerError {
     /// The runtime (configuration, database or component) could not start.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// A setting is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -53,6 +58,7 @@ pub enum ServerError {
 pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
+    mailer: Mailer,
 }
 
 #[derive(Debug)]
@@ -68,14 +74,17 @@ impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, ServerError> {
         let max_body = config.max_body;
         let listen = config.listen;
+        let (mail, data_dir) = (config.mail.clone(), config.data_dir.clone());
         let runtime = tokio::task::spawn_blocking(move || Runtime::open(&config))
             .await
             .map_err(ServerError::StartupPanicked)??;
+        let mailer = Mailer::new(&mail, &data_dir)?;
         let listener = TcpListener::bind(listen).await.map_err(|source| ServerError::Bind { addr: listen, source })?;
         let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: listen, source })?;
         Ok(Server {
             listener,
             app: Arc::new(App { runtime: Arc::new(runtime), local_addr, max_body, ready: AtomicBool::new(true) }),
+            mailer,
         })
     }
 
@@ -94,10 +103,12 @@ impl Server {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serve until `shutdown` completes; then stop accepting, let in-flight requests finish
-    /// (for at most one request deadline plus a grace period) and close the database.
+    /// Start the mail relay and serve until `shutdown` completes; then stop accepting, let
+    /// in-flight requests finish (for at most one request deadline plus a grace period), stop
+    /// the relay and close the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
-        let Server { listener, app } = self;
+        let Server { listener, app, mailer } = self;
+        let relay = Relay::start(app.runtime.storage().clone(), mailer);
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // With a timer, hyper closes connections whose request head takes over 30 s.
         builder.http1().timer(TokioTimer::new());
@@ -144,6 +155,8 @@ impl Server {
         if tokio::time::timeout(patience, graceful.shutdown()).await.is_err() {
             tracing::warn!("in-flight requests did not finish in {patience:?}; closing anyway");
         }
+        // After the requests, whose commits may have queued mail; before the database closes.
+        relay.stop().await;
         close(app).await;
         tracing::info!("shut down");
         Ok(())
@@ -170,7 +183,7 @@ impl App {
             "/readyz" if self.ready.load(Ordering::SeqCst) => json(StatusCode::OK, r#"{"status":"ready"}"#),
             "/readyz" => Problem {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "not-ready",
+                code: "not_ready",
                 detail: "The server is starting or shutting down.",
             }
             .into_response(&RequestInfo::of(&request)),
@@ -195,7 +208,8 @@ impl App {
                 tracing::debug!(%error, "reading a request body failed");
                 return Problem {
                     status: StatusCode::BAD_REQUEST,
-                    code: "unreadable-body",
+                    // The component's code for a body it cannot read.
+                    code: "malformed_body",
                     detail: "The request body could not be read.",
                 }
                 .into_response(&info);
@@ -203,7 +217,7 @@ impl App {
             Err(_elapsed) => {
                 return Problem {
                     status: StatusCode::REQUEST_TIMEOUT,
-                    code: "request-timeout",
+                    code: "request_timeout",
                     detail: "The request body did not arrive in time.",
                 }
                 .into_response(&info);
@@ -235,7 +249,7 @@ fn too_large(request: &RequestInfo) -> Response<HyperOutgoingBody> {
     Problem {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         // The component's code for the same refusal.
-        code: "body-too-large",
+        code: "body_too_large",
         detail: "The request body is larger than the server accepts.",
     }
     .into_response(request)

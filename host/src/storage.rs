@@ -1,4 +1,5 @@
-//! The redb storage backend: one file, one ordered table of bytes, snapshot reads and durable writes.
+//! The redb storage backend: one file, one ordered table of bytes, snapshot reads and durable writes,
+//! and beside it the outbox of mail queued by those writes.
 //!
 //! Every call here blocks on disk I/O or on redb's single writer lock, so callers on an async
 //! runtime must move them off the async workers (`imports::store` uses
@@ -11,9 +12,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::Notify;
+use uuid::Uuid;
 
-/// The one table: every key and value the component stores. Keys sort bytewise.
+/// Every key and value the component stores. Keys sort bytewise.
 const ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("entries");
+
+/// Messages queued by write transactions and not yet delivered, keyed by [`OutboxId`] so that
+/// they sort in the order they were queued. The component cannot reach this table through
+/// `roster:iam/store`; only `roster:iam/outbox` writes to it, and the relay empties it.
+const OUTBOX: TableDefinition<u128, &[u8]> = TableDefinition::new("outbox");
 
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "roster.redb";
@@ -75,6 +83,45 @@ pub enum Direction {
     Reverse,
 }
 
+/// The id of a queued message: a UUIDv7, so that ids sort in the order messages were queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutboxId(u128);
+
+impl OutboxId {
+    /// The id whose UUID is `uuid`, such as one read back from an outbox file name.
+    pub fn from_uuid(uuid: Uuid) -> Self {
+        OutboxId(uuid.as_u128())
+    }
+
+    /// The id as a UUID.
+    pub fn as_uuid(self) -> Uuid {
+        Uuid::from_u128(self.0)
+    }
+}
+
+/// Lower-case hyphenated UUID, which sorts as the id does.
+impl fmt::Display for OutboxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_uuid().hyphenated().fmt(f)
+    }
+}
+
+/// A message waiting in the outbox, in the encoding its producer chose.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// Its place in the queue.
+    pub id: OutboxId,
+    /// The encoded message.
+    pub message: Vec<u8>,
+}
+
+/// Only the id: the message may hold secrets (reset tokens).
+impl fmt::Debug for Queued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queued").field("id", &self.id).field("len", &self.message.len()).finish_non_exhaustive()
+    }
+}
+
 /// One stored key and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -89,6 +136,8 @@ pub struct Entry {
 pub struct Storage {
     db: Arc<Database>,
     path: PathBuf,
+    /// Woken after each commit that queued mail.
+    outbox_signal: Arc<Notify>,
 }
 
 impl fmt::Debug for Storage {
@@ -98,15 +147,16 @@ impl fmt::Debug for Storage {
 }
 
 impl Storage {
-    /// Open (or create) `<data_dir>/roster.redb` and make sure its table exists. Blocks.
+    /// Open (or create) `<data_dir>/roster.redb` and make sure its tables exist. Blocks.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
         let db = Database::create(&path).map_err(backend("open"))?;
         // A read transaction cannot open a table that was never created.
         let txn = db.begin_write().map_err(backend("begin a write"))?;
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;
+        txn.open_table(OUTBOX).map_err(backend("create the outbox table"))?;
         txn.commit().map_err(backend("commit"))?;
-        Ok(Storage { db: Arc::new(db), path })
+        Ok(Storage { db: Arc::new(db), path, outbox_signal: Arc::new(Notify::new()) })
     }
 
     /// The database file.
@@ -117,7 +167,7 @@ impl Storage {
     /// Begin a read transaction on the latest committed snapshot. Blocks briefly.
     pub fn begin_read(&self) -> Result<Transaction> {
         let txn = self.db.begin_read().map_err(backend("begin a read"))?;
-        Ok(Transaction { state: State::Read(txn) })
+        Ok(Transaction { state: State::Read(txn), outbox_signal: None, queued: false })
     }
 
     /// Begin a write transaction. Blocks while another write transaction is open: redb has
@@ -127,7 +177,41 @@ impl Storage {
         // Immediate is redb's default; set it anyway, because an acknowledged write must
         // survive a crash and that must not depend on a library default.
         txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
-        Ok(Transaction { state: State::Write(Box::new(txn)) })
+        Ok(Transaction {
+            state: State::Write(Box::new(txn)),
+            outbox_signal: Some(self.outbox_signal.clone()),
+            queued: false,
+        })
+    }
+
+    /// Up to `limit` queued messages, oldest first. Blocks briefly.
+    pub fn outbox_oldest(&self, limit: usize) -> Result<Vec<Queued>> {
+        let txn = self.db.begin_read().map_err(backend("begin a read"))?;
+        let table = txn.open_table(OUTBOX).map_err(backend("open the outbox table"))?;
+        let entries = table.iter().map_err(backend("read the outbox"))?;
+        entries
+            .take(limit)
+            .map(|entry| {
+                let (id, message) = entry.map_err(backend("read the outbox"))?;
+                Ok(Queued { id: OutboxId(id.value()), message: message.value().to_vec() })
+            })
+            .collect()
+    }
+
+    /// Remove the delivered message `id` from the outbox, durably. Removing a missing one is
+    /// not an error. Blocks while another write transaction is open.
+    pub fn outbox_remove(&self, id: OutboxId) -> Result<()> {
+        let mut txn = self.db.begin_write().map_err(backend("begin a write"))?;
+        // Undone, a removal would deliver the message twice after a crash.
+        txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
+        txn.open_table(OUTBOX).map_err(backend("open the outbox table"))?.remove(id.0).map_err(backend("delete"))?;
+        txn.commit().map_err(backend("commit"))
+    }
+
+    /// What the relay waits on: notified after every commit that queued a message. A
+    /// notification that comes while nobody waits is kept for the next waiter.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
     }
 
     /// Close the database if this is the last handle; otherwise it closes when the last
@@ -148,9 +232,13 @@ enum State {
 }
 
 /// A read or write transaction. Dropping an uncommitted write transaction rolls it back
-/// and releases the writer lock.
+/// (queued messages included) and releases the writer lock.
 pub struct Transaction {
     state: State,
+    /// The storage's outbox signal, for write transactions.
+    outbox_signal: Option<Arc<Notify>>,
+    /// Whether [`Transaction::enqueue`] queued a message.
+    queued: bool,
 }
 
 impl fmt::Debug for Transaction {
@@ -258,9 +346,31 @@ impl Transaction {
                 drop(txn);
                 Ok(())
             }
-            State::Write(txn) => txn.commit().map_err(backend("commit")),
+            State::Write(txn) => {
+                txn.commit().map_err(backend("commit"))?;
+                if let Some(signal) = self.outbox_signal.take().filter(|_| self.queued) {
+                    signal.notify_one();
+                }
+                Ok(())
+            }
             State::Spent => Err(StorageError::Spent),
         }
+    }
+
+    /// Queue `message` in the outbox as part of this write transaction: it is there if and
+    /// only if the transaction commits, and the commit wakes [`Storage::outbox_signal`].
+    pub fn enqueue(&mut self, message: &[u8]) -> Result<OutboxId> {
+        check_len(message.len(), MAX_VALUE_LEN)?;
+        let txn = self.writable()?;
+        let mut table = txn.open_table(OUTBOX).map_err(backend("open the outbox table"))?;
+        // UUIDv7s from one process only grow; after a restart with a clock that went back,
+        // this keeps the queue in order anyway.
+        let last = table.last().map_err(backend("read the outbox"))?.map(|(id, _)| id.value());
+        let id = Uuid::now_v7().as_u128().max(last.map_or(0, |last| last.saturating_add(1)));
+        table.insert(id, message).map_err(backend("write the outbox"))?;
+        drop(table);
+        self.queued = true;
+        Ok(OutboxId(id))
     }
 
     fn writable(&mut self) -> Result<&mut redb::WriteTransaction> {
@@ -469,6 +579,98 @@ mod tests {
         let mut txn = storage.begin_read().expect("begin read");
         assert!(matches!(txn.put(b"k", b"v"), Err(StorageError::ReadOnly)));
         assert!(matches!(txn.delete(b"k"), Err(StorageError::ReadOnly)));
+    }
+
+    fn outbox(storage: &Storage) -> Vec<Vec<u8>> {
+        storage.outbox_oldest(100).expect("read the outbox").into_iter().map(|queued| queued.message).collect()
+    }
+
+    #[test]
+    fn queued_message_is_in_the_outbox_once_its_transaction_commits() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.put(b"k", b"v").expect("put");
+        txn.enqueue(b"hello").expect("enqueue");
+        assert!(outbox(&storage).is_empty(), "visible before the commit");
+        txn.commit().expect("commit");
+        assert_eq!(outbox(&storage), vec![b"hello".to_vec()]);
+    }
+
+    #[test]
+    fn rolled_back_transaction_leaves_the_outbox_empty() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.enqueue(b"never sent").expect("enqueue");
+        drop(txn);
+        assert!(outbox(&storage).is_empty());
+        assert_eq!(storage.begin_read().expect("begin read").get(b"k").expect("get"), None);
+    }
+
+    #[test]
+    fn outbox_keeps_messages_in_the_order_they_were_queued() {
+        let (_dir, storage) = open_temp();
+        let mut ids = Vec::new();
+        for message in [b"1", b"2", b"3"] {
+            let mut txn = storage.begin_write().expect("begin write");
+            ids.push(txn.enqueue(message).expect("enqueue"));
+            txn.enqueue(b"+").expect("a second message in the same transaction");
+            txn.commit().expect("commit");
+        }
+        assert_eq!(outbox(&storage), [b"1", b"+", b"2", b"+", b"3", b"+"].map(|m| m.to_vec()));
+        assert!(ids.is_sorted());
+        let names: Vec<String> = ids.iter().map(OutboxId::to_string).collect();
+        assert!(names.is_sorted(), "{names:?}");
+    }
+
+    #[test]
+    fn outbox_remove_deletes_only_that_message_durably() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        let mut txn = storage.begin_write().expect("begin write");
+        let first = txn.enqueue(b"first").expect("enqueue");
+        txn.enqueue(b"second").expect("enqueue");
+        txn.commit().expect("commit");
+        storage.outbox_remove(first).expect("remove");
+        storage.outbox_remove(first).expect("removing twice is not an error");
+        storage.close().expect("close");
+        let storage = Storage::open(dir.path()).expect("reopen storage");
+        assert_eq!(outbox(&storage), vec![b"second".to_vec()]);
+    }
+
+    #[test]
+    fn enqueue_on_a_read_or_spent_transaction_is_refused() {
+        let (_dir, storage) = open_temp();
+        let mut read = storage.begin_read().expect("begin read");
+        assert!(matches!(read.enqueue(b"m"), Err(StorageError::ReadOnly)));
+        let mut write = storage.begin_write().expect("begin write");
+        write.commit().expect("commit");
+        assert!(matches!(write.enqueue(b"m"), Err(StorageError::Spent)));
+        assert!(outbox(&storage).is_empty());
+    }
+
+    #[test]
+    fn oversized_message_is_too_large() {
+        let (_dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        assert!(matches!(txn.enqueue(&vec![0; MAX_VALUE_LEN + 1]), Err(StorageError::TooLarge { .. })));
+    }
+
+    #[tokio::test]
+    async fn only_a_commit_that_queued_mail_wakes_the_outbox_signal() {
+        let (_dir, storage) = open_temp();
+        let signal = storage.outbox_signal();
+        let woken =
+            || async { tokio::time::timeout(std::time::Duration::from_millis(50), signal.notified()).await.is_ok() };
+        fill(&storage, &[b"no mail"]);
+        assert!(!woken().await, "a commit without mail woke the relay");
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.enqueue(b"mail").expect("enqueue");
+        drop(txn);
+        assert!(!woken().await, "a rollback woke the relay");
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.enqueue(b"mail").expect("enqueue");
+        txn.commit().expect("commit");
+        assert!(woken().await, "the commit did not wake the relay");
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! Typed calls to the component's `roster:iam/users` exports, each on a fresh instance.
 //!
-//! Every method returns `Result<Result<T, Error>, CallError>`: the outer error is the host's
-//! (trap, deadline, overload), the inner one is the component's answer (`not-found`, …).
+//! Every method returns an [`Outcome`], `Result<Result<T, Error>, CallError>`: the outer error
+//! is the host's (trap, deadline, overload), the inner one is the component's answer
+//! (`not_found`, …).
 
 pub use crate::bindings::exports::roster::iam::users::{
     Attribute, NewUser, SortField, SortOrder, TextMatch, User, UserPage, UserPatch, UserQuery, UserStatus,
 };
 pub use crate::bindings::roster::iam::types::{Credentials, Error, FieldError, RequestContext};
 
-use crate::runtime::{CallError, Runtime};
+pub use crate::runtime::Outcome;
 
-/// The outcome of one typed call: the host's verdict around the component's result.
-pub type Outcome<T> = Result<Result<T, Error>, CallError>;
+use wasmtime::Store;
+
+use crate::bindings::exports::roster::iam::users::Guest;
+use crate::runtime::{CallError, RequestState, Runtime};
 
 /// The `roster:iam/users` exports of a [`Runtime`]; get one with [`Runtime::users`].
 #[derive(Debug, Clone, Copy)]
@@ -27,33 +30,40 @@ impl Runtime {
 }
 
 impl Users<'_> {
+    async fn call<R>(
+        &self,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        self.runtime.call(async |store, roster| call(store, roster.roster_iam_users()).await).await
+    }
+
     /// Create a user.
     pub async fn create(&self, ctx: &RequestContext, user: &NewUser) -> Outcome<User> {
-        self.runtime.call_users(async |store, users| users.call_create(store, ctx, user).await).await
+        self.call(async |store, users| users.call_create(store, ctx, user).await).await
     }
 
     /// The user with this id.
     pub async fn get(&self, ctx: &RequestContext, id: &str) -> Outcome<User> {
-        self.runtime.call_users(async |store, users| users.call_get(store, ctx, id).await).await
+        self.call(async |store, users| users.call_get(store, ctx, id).await).await
     }
 
     /// The user with this user name, matched case-insensitively.
     pub async fn get_by_user_name(&self, ctx: &RequestContext, user_name: &str) -> Outcome<User> {
-        self.runtime.call_users(async |store, users| users.call_get_by_user_name(store, ctx, user_name).await).await
+        self.call(async |store, users| users.call_get_by_user_name(store, ctx, user_name).await).await
     }
 
     /// A page of users matching the query.
     pub async fn list(&self, ctx: &RequestContext, query: &UserQuery) -> Outcome<UserPage> {
-        self.runtime.call_users(async |store, users| users.call_list(store, ctx, query).await).await
+        self.call(async |store, users| users.call_list(store, ctx, query).await).await
     }
 
     /// Apply a partial update; the result is the user as stored afterwards.
     pub async fn update(&self, ctx: &RequestContext, id: &str, patch: &UserPatch) -> Outcome<User> {
-        self.runtime.call_users(async |store, users| users.call_update(store, ctx, id, patch).await).await
+        self.call(async |store, users| users.call_update(store, ctx, id, patch).await).await
     }
 
     /// Delete a user, if it is still at `expected_version` when one is given.
     pub async fn delete(&self, ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Outcome<()> {
-        self.runtime.call_users(async |store, users| users.call_delete(store, ctx, id, expected_version).await).await
+        self.call(async |store, users| users.call_delete(store, ctx, id, expected_version).await).await
     }
 }

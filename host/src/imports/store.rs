@@ -67,7 +67,7 @@ impl Drop for Transaction {
 
 impl StoreView<'_> {
     /// Run `op` on the transaction `resource` on the blocking pool, and put it back after.
-    async fn with_txn<R: Send + 'static>(
+    pub(crate) async fn with_txn<R: Send + 'static>(
         &mut self,
         resource: &Resource<Transaction>,
         op: impl FnOnce(&mut storage::Transaction) -> storage::Result<R> + Send + 'static,
