@@ -162,6 +162,18 @@ pub struct ServeArgs {
         help_heading = "First administrator"
     )]
     bootstrap_admin_password: Option<Secret>,
+
+    /// Run the component's wall clock this many seconds ahead (negative: behind), to see
+    /// expiry without waiting. For tests and drills; leave it at 0 in production.
+    #[arg(
+        long,
+        env = "ROSTER_CLOCK_OFFSET_SECONDS",
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        value_name = "SECONDS",
+        help_heading = "Testing"
+    )]
+    clock_offset_seconds: i64,
 }
 
 impl ServeArgs {
@@ -170,6 +182,7 @@ impl ServeArgs {
         config.memory_cap = self.guest_memory_mib.saturating_mul(1024 * 1024);
         config.request_deadline = std::time::Duration::from_millis(self.request_deadline_ms);
         config.max_instances = self.max_instances;
+        config.clock_offset_seconds = self.clock_offset_seconds;
         if let Some(path) = self.component {
             config.component = ComponentSource::File(path);
         }

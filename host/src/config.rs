@@ -43,6 +43,9 @@ pub struct ServeConfig {
     pub mail: MailConfig,
     /// The administrator created when the store has no user yet.
     pub bootstrap: BootstrapConfig,
+    /// Seconds the component's wall clock runs ahead of the host's (negative: behind);
+    /// for tests and drills, 0 in production.
+    pub clock_offset_seconds: i64,
 }
 
 /// The operator's rules for identity and access, handed to the component by
@@ -189,6 +192,7 @@ const MIB: usize = 1024 * 1024;
 const MAX_INSTANCES: u32 = 4096;
 const MIN_MEMORY_CAP: usize = MIB;
 const MAX_MEMORY_CAP: usize = 4096 * MIB;
+const MAX_CLOCK_OFFSET_SECONDS: u64 = 10 * 366 * 86_400;
 const MAX_DEADLINE: Duration = Duration::from_secs(600);
 
 impl ServeConfig {
@@ -209,11 +213,21 @@ impl ServeConfig {
             rules: Rules::DEFAULT,
             mail: MailConfig::default(),
             bootstrap: BootstrapConfig::default(),
+            clock_offset_seconds: 0,
         }
     }
 
     /// Check every setting; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.clock_offset_seconds.unsigned_abs() > MAX_CLOCK_OFFSET_SECONDS {
+            return Err(ConfigError::new(
+                "clock_offset_seconds",
+                format!(
+                    "{} is more than {MAX_CLOCK_OFFSET_SECONDS} seconds (ten years) away",
+                    self.clock_offset_seconds
+                ),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
         }

@@ -27,6 +27,7 @@ use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, 
 use crate::bindings::roster::iam::types::Error;
 use crate::bindings::roster::iam::{crypto, outbox, settings, store};
 use crate::bindings::{Roster, RosterPre};
+use crate::clock::ShiftedClock;
 use crate::config::{ComponentSource, ConfigError, Rules, ServeConfig};
 use crate::hashing::{HashError, Hasher};
 use crate::imports::crypto::{CryptoImports, CryptoView};
@@ -129,6 +130,8 @@ pub struct Runtime {
     storage: Storage,
     hasher: Hasher,
     rules: Rules,
+    /// The component's wall clock.
+    clock: ShiftedClock,
     slots: Arc<Semaphore>,
     request_deadline: Duration,
     memory_cap: usize,
@@ -194,6 +197,7 @@ impl Runtime {
             storage,
             hasher,
             rules: config.rules,
+            clock: ShiftedClock { offset_seconds: config.clock_offset_seconds },
             slots: Arc::new(Semaphore::new(config.max_instances as usize)),
             request_deadline: config.request_deadline,
             memory_cap: config.memory_cap,
@@ -315,6 +319,7 @@ impl Runtime {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
+            .wall_clock(self.clock)
             .build();
         let state = RequestState {
             wasi,

@@ -36,6 +36,22 @@ fn login_whoami_and_logout() {
 }
 
 #[test]
+fn an_expired_token_is_refused_with_401() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Server::start_in(data.path(), &[]);
+    let token = server.admin_token().to_owned();
+    assert_eq!(server.request_as(&token, "GET", "/api/v1/me", &[], None).status, 200);
+    server.terminate();
+
+    // The same store an hour and a second later: the token (one hour by default) is dead.
+    let later = Server::start_in(data.path(), &["--clock-offset-seconds", "3601"]);
+    let reply = later.request_as(&token, "GET", "/api/v1/me", &[], None);
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.header("www-authenticate"), Some("Bearer realm=\"roster\""));
+    assert_eq!(later.request_as(later.admin_token(), "GET", "/api/v1/me", &[], None).status, 200);
+}
+
+#[test]
 fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     let server = Server::start();
     create_user(&server, "jane");
@@ -60,10 +76,15 @@ fn route(method: &'static str, path: String, body: Option<Value>) -> Route {
 }
 
 #[test]
-fn every_protected_route_answers_401_without_or_with_a_dead_token_and_403_without_the_permission() {
-    let server = Server::start();
+fn every_protected_route_answers_401_without_or_with_a_bad_token_and_403_without_the_permission() {
+    // A token from an hour ago: the store is reopened with the clock an hour ahead.
+    let data = tempfile::tempdir().unwrap();
+    let mut earlier = Server::start_in(data.path(), &[]);
+    let plain_id = create_user(&earlier, "plain");
+    let expired = earlier.login("plain", PASSWORD);
+    earlier.terminate();
+    let server = Server::start_in(data.path(), &["--clock-offset-seconds", "3601"]);
     let victim = create_user(&server, "victim");
-    let plain_id = create_user(&server, "plain");
     let plain = server.login("plain", PASSWORD);
     let dead = server.login("plain", PASSWORD);
     assert_eq!(server.request_as(&dead, "POST", "/api/v1/auth/logout", &[], None).status, 204);
