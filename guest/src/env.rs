@@ -49,6 +49,8 @@ pub struct Env<'a> {
     pub clock: &'a dyn Clock,
     /// The operator's settings.
     pub settings: Settings,
+    /// The user the call authenticated as, once it has; for the host's request log.
+    pub authenticated: std::cell::Cell<Option<crate::model::user::UserId>>,
 }
 
 /// How many times a write transaction that conflicted is redone before giving up.
@@ -121,7 +123,13 @@ pub mod testing {
 
         /// The environment as services take it.
         pub fn env(&self) -> Env<'_> {
-            Env { store: &self.store, crypto: &FakeCrypto, clock: self, settings: self.settings }
+            Env {
+                store: &self.store,
+                crypto: &FakeCrypto,
+                clock: self,
+                settings: self.settings,
+                authenticated: Default::default(),
+            }
         }
 
         /// Move the clock forward.

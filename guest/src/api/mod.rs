@@ -128,9 +128,39 @@ pub fn handle(env: &Env, request: &Request) -> Response {
         ("DELETE", ["api", "v1", "users", id, "api-keys", key]) => auth::revoke_api_key(env, &ctx, id, key),
         (_, path) => Err(allowed_methods(path).map_or(Problem::NoRoute, Problem::MethodNotAllowed)),
     };
-    result
+    let response = result
         .unwrap_or_else(|problem| problem::respond(&problem, request, &ctx.correlation_id))
         .with_header("x-correlation-id", ctx.correlation_id)
+        .with_header(ROUTE_HEADER, route_template(&segments));
+    match env.authenticated.get() {
+        Some(user) => response.with_header(CALLER_HEADER, user.to_string()),
+        None => response,
+    }
+}
+
+/// The route a request matched, as a template (`/api/v1/users/{id}`), for the host's
+/// request log and metrics; the host removes it before the response leaves.
+pub const ROUTE_HEADER: &str = "x-roster-route";
+/// The id of the user the request authenticated as, for the host's request log; the host
+/// removes it before the response leaves.
+pub const CALLER_HEADER: &str = "x-roster-caller";
+
+/// `/api/v1/users/{id}` for `/api/v1/users/0196…`: a segment after a collection is an id.
+/// Unknown paths collapse into one template so that metrics stay bounded.
+fn route_template(segments: &[&str]) -> String {
+    if allowed_methods(segments).is_none() {
+        return "unmatched".to_owned();
+    }
+    let mut template = String::new();
+    for (i, segment) in segments.iter().enumerate() {
+        template.push('/');
+        match i.checked_sub(1).map(|p| segments[p]) {
+            Some("users" | "roles") if i == 3 => template.push_str("{id}"),
+            Some("api-keys") => template.push_str("{key}"),
+            _ => template.push_str(segment),
+        }
+    }
+    template
 }
 
 /// The methods a path takes, for the `Allow` header of a 405; `None` when no route has it.
@@ -154,3 +184,20 @@ fn allowed_methods(path: &[&str]) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod route_tests {
+    use super::route_template;
+
+    #[test]
+    fn route_templates_hide_ids_and_collapse_unknown_paths() {
+        assert_eq!(route_template(&["api", "v1", "users", "0196"]), "/api/v1/users/{id}");
+        assert_eq!(
+            route_template(&["api", "v1", "users", "0196", "api-keys", "k1"]),
+            "/api/v1/users/{id}/api-keys/{key}"
+        );
+        assert_eq!(route_template(&["api", "v1", "users"]), "/api/v1/users");
+        assert_eq!(route_template(&["api", "v1", "me", "password"]), "/api/v1/me/password");
+        assert_eq!(route_template(&["wp-admin", "x"]), "unmatched");
+    }
+}

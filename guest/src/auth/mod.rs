@@ -176,6 +176,7 @@ pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Calle
     let (session, _, user, record) = session(txn, env, ctx)?;
     let mut permissions = roles::permissions_of(txn, &user.roles)?;
     permissions.insert(Permission::UsersCustom);
+    env.authenticated.set(Some(user.id));
     Ok(Caller {
         user_id: user.id,
         permissions,

@@ -28,6 +28,7 @@ fn with_env<T>(work: impl FnOnce(&Env) -> T) -> T {
         crypto: &crypto::ImportedCrypto,
         clock: &SystemClock,
         settings: settings::current(),
+        authenticated: Default::default(),
     };
     work(&env)
 }
