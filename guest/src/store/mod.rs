@@ -5,6 +5,7 @@
 //! rule in this crate runs the same against either.
 
 pub mod memory;
+pub mod paging;
 
 use std::ops::Bound;
 

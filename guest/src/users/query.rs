@@ -5,18 +5,14 @@
 //! the records, so a plan only decides how much is read, never what is returned. A cursor
 //! holds the last key returned, so any page costs the same as the first.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::keys::{self, Index, IndexText};
 use crate::error::Error;
 use crate::model::rules::fold;
 use crate::model::user::{User, UserStatus};
-use crate::store::{Direction, KeyRange, Txn};
-use std::ops::Bound;
+use crate::store::paging::{self, Scan};
+use crate::store::{Direction, Entry, KeyRange, Txn};
 
-/// Most items in one page.
-pub const MAX_LIMIT: u32 = 1000;
+pub use crate::store::paging::{MAX_LIMIT, Start};
 
 /// How a text filter matches, case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,15 +48,6 @@ pub enum SortField {
     Email,
     DisplayName,
     Status,
-}
-
-/// Where a page starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
-    /// A page number from 1: skips `(page - 1) * limit` matches.
-    Page(u32),
-    /// The `next_cursor` of the previous page.
-    Cursor(String),
 }
 
 /// A list request.
@@ -122,12 +109,7 @@ impl Query {
 }
 
 /// One page of users.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub items: Vec<User>,
-    /// Present when more items follow.
-    pub next_cursor: Option<String>,
-}
+pub type Page = paging::Page<User>;
 
 /// Where rows come from: the records themselves (creation order) or an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,121 +152,24 @@ fn plan(query: &Query) -> Plan {
 
 /// The page of users that `query` asks for.
 pub fn run(txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
-    if !(1..=MAX_LIMIT).contains(&query.limit) {
-        return Err(Error::invalid("limit", "range", format!("must be between 1 and {MAX_LIMIT}")));
-    }
     let plan = plan(query);
-    let fingerprint = fingerprint(query, &plan);
-    let mut range = plan.range.clone();
-    let mut skip = 0u64;
-    match &query.start {
-        Start::Page(0) => return Err(Error::invalid("page", "range", "must be 1 or more")),
-        Start::Page(page) => skip = u64::from(page - 1) * u64::from(query.limit),
-        Start::Cursor(cursor) => {
-            let last = decode_cursor(cursor, fingerprint)
-                .filter(|key| plan.range.contains(key))
-                .ok_or_else(|| Error::invalid("cursor", "format", "is not a cursor of this query"))?;
-            resume_after(&mut range, plan.direction, last);
-        }
-    }
-
-    let wanted = query.limit as usize + 1;
-    // Enough rows to fill a page when most match, a bounded batch when few do.
-    let batch = (wanted as u32).clamp(32, MAX_LIMIT);
-    let mut rows: Vec<(Vec<u8>, User)> = Vec::with_capacity(wanted);
-    loop {
-        let entries = txn.scan(&range, batch, plan.direction)?;
-        let exhausted = entries.len() < batch as usize;
-        let Some(last_key) = entries.last().map(|(key, _)| key.clone()) else { break };
-        for (key, user) in load(txn, plan.source, entries)? {
-            if !query.matches(&user) {
-                continue;
-            }
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            rows.push((key, user));
-            if rows.len() == wanted {
-                break;
-            }
-        }
-        if rows.len() == wanted || exhausted {
-            break;
-        }
-        resume_after(&mut range, plan.direction, last_key);
-    }
-
-    let next_cursor = (rows.len() == wanted).then(|| {
-        rows.pop();
-        let (key, _) = rows.last().expect("a page with a following item has a last item");
-        encode_cursor(fingerprint, key)
-    });
-    Ok(Page { items: rows.into_iter().map(|(_, user)| user).collect(), next_cursor })
-}
-
-/// The users behind scanned entries, keyed by the entry they came from.
-fn load(txn: &dyn Txn, source: Source, entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<(Vec<u8>, User)>, Error> {
-    let decode = |bytes: &[u8]| {
-        serde_json::from_slice::<User>(bytes).map_err(|e| Error::Unavailable(format!("corrupt user record: {e}")))
+    let scan = Scan {
+        range: plan.range,
+        direction: plan.direction,
+        identity: format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            plan.source, query.user_name, query.email, query.display_name, query.status, query.sort
+        ),
     };
-    match source {
+    let load = |txn: &dyn Txn, entries: Vec<Entry>| match plan.source {
         Source::Records => entries.into_iter().map(|(key, value)| Ok((key, decode(&value)?))).collect(),
-        Source::Index(_) => {
-            let record_keys: Vec<Vec<u8>> =
-                entries.iter().filter_map(|(key, _)| keys::id_of(key)).map(keys::record).collect();
-            let values = txn.get_many(&record_keys)?;
-            let mut rows = Vec::with_capacity(values.len());
-            // An entry whose record is missing is an index fault for `roster check`; skip it.
-            for ((key, _), value) in entries.into_iter().zip(values) {
-                if let Some(value) = value {
-                    rows.push((key, decode(&value)?));
-                }
-            }
-            Ok(rows)
-        }
-    }
+        Source::Index(_) => paging::load_indexed(txn, entries, |key| keys::id_of(key).map(keys::record), decode),
+    };
+    paging::read(txn, &scan, &query.start, query.limit, load, |user| query.matches(user))
 }
 
-fn resume_after(range: &mut KeyRange, direction: Direction, last: Vec<u8>) {
-    match direction {
-        Direction::Forward => range.start = Bound::Excluded(last),
-        Direction::Reverse => range.end = Bound::Excluded(last),
-    }
-}
-
-const CURSOR_VERSION: u8 = 1;
-
-/// A hash of everything that decides which rows a query returns and in what order, so a
-/// cursor cannot be replayed against a different query.
-fn fingerprint(query: &Query, plan: &Plan) -> u64 {
-    let text = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
-        plan.source,
-        plan.range,
-        query.user_name,
-        query.email,
-        query.display_name,
-        query.status,
-        query.descending,
-        query.sort
-    );
-    // FNV-1a: stable across builds, unlike std's hasher.
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
-}
-
-fn encode_cursor(fingerprint: u64, key: &[u8]) -> String {
-    let mut bytes = Vec::with_capacity(9 + key.len());
-    bytes.push(CURSOR_VERSION);
-    bytes.extend_from_slice(&fingerprint.to_be_bytes());
-    bytes.extend_from_slice(key);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn decode_cursor(cursor: &str, fingerprint: u64) -> Option<Vec<u8>> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let (head, key) = bytes.split_at_checked(9)?;
-    (head[0] == CURSOR_VERSION && head[1..] == fingerprint.to_be_bytes()).then(|| key.to_vec())
+fn decode(bytes: &[u8]) -> Result<User, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt user record: {e}")))
 }
 
 #[cfg(test)]
@@ -327,14 +212,5 @@ mod tests {
         let plan = plan(&q);
         assert_eq!(plan.source, Source::Index(Index::Status));
         assert_eq!(plan.direction, Direction::Reverse);
-    }
-
-    #[test]
-    fn a_cursor_of_another_query_is_refused() {
-        let a = query();
-        let b = Query { descending: true, ..query() };
-        let cursor = encode_cursor(fingerprint(&a, &plan(&a)), b"u/x");
-        assert_eq!(decode_cursor(&cursor, fingerprint(&b, &plan(&b))), None);
-        assert_eq!(decode_cursor(&cursor, fingerprint(&a, &plan(&a))), Some(b"u/x".to_vec()));
     }
 }
