@@ -49,6 +49,9 @@ pub enum Error {
     /// A built-in role cannot be deleted.
     #[error("built-in roles cannot be deleted")]
     BuiltinRole,
+    /// An account with members cannot be deleted unless forced.
+    #[error("the account has members")]
+    AccountHasMembers,
     /// The caller's password is temporary; only changing it is allowed.
     #[error("password change required")]
     PasswordChangeRequired,

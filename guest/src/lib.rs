@@ -5,6 +5,7 @@
 //! is built for `wasm32-wasip2`.
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod context;

@@ -15,6 +15,8 @@ pub struct Settings {
     pub lockout_max_seconds: u64,
     /// How long a lost-password reset token lives, in seconds.
     pub reset_token_ttl_seconds: u64,
+    /// How long an invitation token lives, in seconds.
+    pub invitation_ttl_seconds: u64,
 }
 
 impl Default for Settings {
@@ -26,6 +28,7 @@ impl Default for Settings {
             lockout_base_seconds: 60,
             lockout_max_seconds: 3600,
             reset_token_ttl_seconds: 1800,
+            invitation_ttl_seconds: 7 * 86_400,
         }
     }
 }

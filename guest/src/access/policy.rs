@@ -1,9 +1,10 @@
 //! The access policy: a pure function of (caller, permission, target) to allow or deny.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Permission;
 use crate::error::Error;
+use crate::model::account::AccountId;
 use crate::model::user::UserId;
 
 /// An authenticated caller, as the policy sees it.
@@ -11,41 +12,76 @@ use crate::model::user::UserId;
 pub struct Caller {
     /// The user behind the credentials (for an API key, its owner).
     pub user_id: UserId,
-    /// Every permission the caller holds, through roles or directly.
+    /// Every permission the caller holds everywhere, through global roles.
     pub permissions: BTreeSet<Permission>,
+    /// The permissions the caller holds only inside an account, through the roles of an
+    /// active membership.
+    pub accounts: BTreeMap<AccountId, BTreeSet<Permission>>,
     /// The caller's password is temporary and must be changed first.
     pub password_change_required: bool,
 }
 
+impl Caller {
+    /// The accounts in which the caller holds `permission` (and not globally).
+    pub fn accounts_with(&self, permission: Permission) -> impl Iterator<Item = AccountId> + '_ {
+        self.accounts.iter().filter(move |(_, held)| held.contains(&permission)).map(|(id, _)| *id)
+    }
+
+    /// Whether the caller holds `permission` everywhere.
+    pub fn holds_globally(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+}
+
 /// What an operation acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// Nothing in particular (a list, a create, the catalog).
+pub enum Target<'a> {
+    /// Nothing in particular (a list, a create, the catalog): needs a global permission.
     Any,
-    /// One user's record.
-    User(UserId),
+    /// One user's record; the accounts the user is an active member of.
+    User(UserId, &'a [AccountId]),
+    /// One account, or something that belongs only to it.
+    Account(AccountId),
 }
 
 /// Whether `caller` may exercise `permission` on `target`.
 ///
 /// - A caller whose password is temporary may do nothing (changing it is the one route
 ///   that skips this check).
-/// - Holding the permission allows it anywhere.
+/// - A permission held globally allows it anywhere.
+/// - A permission held in an account allows it on that account and on its active
+///   members, and nowhere else (tenant isolation).
 /// - On the caller's own record, `users:custom` stands in for reading it and for changing
 ///   its non-privileged fields (seed 001's `custom`); every user holds `users:custom`.
-pub fn authorize(caller: &Caller, permission: Permission, target: Target) -> Result<(), Error> {
+///
+/// A denial is 403 `forbidden` when the caller holds the permission nowhere, and 404
+/// `not_found` when they hold it in some account but the target lies outside all of
+/// them: a caller learns nothing about another account's records, not even that they exist.
+pub fn authorize(caller: &Caller, permission: Permission, target: Target<'_>) -> Result<(), Error> {
     if caller.password_change_required {
         return Err(Error::PasswordChangeRequired);
     }
-    if caller.permissions.contains(&permission) {
+    if caller.holds_globally(permission) {
         return Ok(());
     }
-    let own_record = target == Target::User(caller.user_id);
-    let self_service = matches!(permission, Permission::UsersRead | Permission::UsersUpdate | Permission::UsersCustom);
-    if own_record && self_service && caller.permissions.contains(&Permission::UsersCustom) {
-        return Ok(());
+    let in_account = |account: &AccountId| caller.accounts.get(account).is_some_and(|held| held.contains(&permission));
+    let allowed = match target {
+        Target::Any => false,
+        Target::Account(account) => in_account(&account),
+        Target::User(user, accounts) => {
+            let self_service =
+                matches!(permission, Permission::UsersRead | Permission::UsersUpdate | Permission::UsersCustom);
+            (user == caller.user_id && self_service && caller.holds_globally(Permission::UsersCustom))
+                || accounts.iter().any(in_account)
+        }
+    };
+    if allowed {
+        Ok(())
+    } else if target != Target::Any && caller.accounts_with(permission).next().is_some() {
+        Err(Error::NotFound)
+    } else {
+        Err(Error::Forbidden(permission.name().to_owned()))
     }
-    Err(Error::Forbidden(permission.name().to_owned()))
 }
 
 #[cfg(test)]
@@ -61,28 +97,40 @@ mod tests {
         Caller {
             user_id: user(1),
             permissions: permissions.iter().copied().collect(),
+            accounts: BTreeMap::from([(ACCOUNT_10, [UsersRead, UsersList].into_iter().collect())]),
             password_change_required: temporary,
         }
     }
 
     /// One row: the caller's permissions, a temporary password, the permission asked, the
     /// target, and the verdict.
-    type Row = (&'static [Permission], bool, Permission, Target, Result<(), Error>);
+    type Row = (&'static [Permission], bool, Permission, Target<'static>, Result<(), Error>);
+
+    const ACCOUNT_10: AccountId = AccountId(uuid::Uuid::from_bytes([10; 16]));
+    const ACCOUNT_11: AccountId = AccountId(uuid::Uuid::from_bytes([11; 16]));
 
     #[test]
     fn the_policy_table() {
-        let me = Target::User(user(1));
-        let other = Target::User(user(2));
+        let me = Target::User(user(1), &[]);
+        let other = Target::User(user(2), &[]);
+        let member_of_mine = Target::User(user(3), &[ACCOUNT_10]);
+        let member_elsewhere = Target::User(user(4), &[ACCOUNT_11]);
         let table: &[Row] = &[
             (&[UsersRead], false, UsersRead, other, Ok(())),
             (&[UsersRead], false, UsersRead, Target::Any, Ok(())),
             (&[UsersCustom], false, UsersRead, me, Ok(())),
             (&[UsersCustom], false, UsersUpdate, me, Ok(())),
-            (&[UsersCustom], false, UsersRead, other, Err(Error::Forbidden("users:read".into()))),
+            (&[UsersCustom], false, UsersRead, other, Err(Error::NotFound)),
+            (&[UsersCustom], false, UsersRead, member_of_mine, Ok(())),
+            (&[UsersCustom], false, UsersRead, member_elsewhere, Err(Error::NotFound)),
+            (&[UsersCustom], false, UsersUpdate, member_of_mine, Err(Error::Forbidden("users:update".into()))),
+            (&[UsersCustom], false, UsersList, Target::Any, Err(Error::Forbidden("users:list".into()))),
+            (&[], false, AccountsRead, Target::Account(ACCOUNT_10), Err(Error::Forbidden("accounts:read".into()))),
+            (&[AccountsRead], false, AccountsRead, Target::Account(ACCOUNT_11), Ok(())),
             (&[UsersCustom], false, UsersDelete, me, Err(Error::Forbidden("users:delete".into()))),
             (&[UsersCustom], false, UsersPasswordReset, me, Err(Error::Forbidden("users:password-reset".into()))),
             (&[UsersCustom], false, RolesUpdate, Target::Any, Err(Error::Forbidden("roles:update".into()))),
-            (&[], false, UsersRead, me, Err(Error::Forbidden("users:read".into()))),
+            (&[], false, UsersDelete, me, Err(Error::Forbidden("users:delete".into()))),
             (&[UsersList], false, UsersCreate, Target::Any, Err(Error::Forbidden("users:create".into()))),
             (&[UsersCreate, UsersCustom], true, UsersCreate, Target::Any, Err(Error::PasswordChangeRequired)),
             (&[UsersCustom], true, UsersRead, me, Err(Error::PasswordChangeRequired)),

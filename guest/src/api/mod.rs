@@ -3,6 +3,7 @@
 //! `component::http` turns `wasi:http` into a [`Request`] and a [`Response`] back; routing is
 //! one `match` on method and path, with a small function per route.
 
+pub mod accounts;
 pub mod auth;
 pub mod json;
 pub mod problem;
@@ -113,6 +114,18 @@ pub fn handle(env: &Env, request: &Request) -> Response {
         ("GET", ["api", "v1", "roles", id]) => roles::get(env, &ctx, id),
         ("PATCH", ["api", "v1", "roles", id]) => roles::update(env, &ctx, request, id),
         ("DELETE", ["api", "v1", "roles", id]) => roles::delete(env, &ctx, request, id),
+        ("POST", ["api", "v1", "invitations", "accept"]) => accounts::accept(env, &ctx, request),
+        ("POST", ["api", "v1", "accounts"]) => accounts::create(env, &ctx, request),
+        ("GET", ["api", "v1", "accounts"]) => accounts::list(env, &ctx, request),
+        ("GET", ["api", "v1", "accounts", id]) => accounts::get(env, &ctx, id),
+        ("PATCH", ["api", "v1", "accounts", id]) => accounts::update(env, &ctx, request, id),
+        ("DELETE", ["api", "v1", "accounts", id]) => accounts::delete(env, &ctx, request, id),
+        ("GET", ["api", "v1", "accounts", id, "members"]) => accounts::list_members(env, &ctx, request, id),
+        ("PUT", ["api", "v1", "accounts", id, "members", user]) => accounts::put_member(env, &ctx, request, id, user),
+        ("DELETE", ["api", "v1", "accounts", id, "members", user]) => accounts::delete_member(env, &ctx, id, user),
+        ("POST", ["api", "v1", "accounts", id, "invitations"]) => accounts::invite(env, &ctx, request, id),
+        ("POST", ["api", "v1", "accounts", id, "invitations", user, "resend"]) => accounts::resend(env, &ctx, id, user),
+        ("DELETE", ["api", "v1", "accounts", id, "invitations", user]) => accounts::revoke(env, &ctx, id, user),
         ("POST", ["api", "v1", "users"]) => users::create(env, &ctx, request),
         ("GET", ["api", "v1", "users"]) => users::list(env, &ctx, request),
         ("GET", ["api", "v1", "users", id]) => users::get(env, &ctx, id),
@@ -155,7 +168,8 @@ fn route_template(segments: &[&str]) -> String {
     for (i, segment) in segments.iter().enumerate() {
         template.push('/');
         match i.checked_sub(1).map(|p| segments[p]) {
-            Some("users" | "roles") if i == 3 => template.push_str("{id}"),
+            Some("users" | "roles" | "accounts") if i == 3 => template.push_str("{id}"),
+            Some("members" | "invitations") if i == 5 => template.push_str("{userId}"),
             Some("api-keys") => template.push_str("{key}"),
             _ => template.push_str(segment),
         }
@@ -170,8 +184,14 @@ fn allowed_methods(path: &[&str]) -> Option<&'static str> {
         ["api", "v1", "auth", "password", "lost" | "reset"] => "POST",
         ["api", "v1", "me"] | ["api", "v1", "permissions"] => "GET",
         ["api", "v1", "me", "password"] => "POST",
-        ["api", "v1", "roles" | "users"] => "GET, POST",
-        ["api", "v1", "roles" | "users", _] => "GET, PATCH, DELETE",
+        ["api", "v1", "roles" | "users" | "accounts"] => "GET, POST",
+        ["api", "v1", "roles" | "users" | "accounts", _] => "GET, PATCH, DELETE",
+        ["api", "v1", "invitations", "accept"] => "POST",
+        ["api", "v1", "accounts", _, "members"] => "GET",
+        ["api", "v1", "accounts", _, "members", _] => "PUT, DELETE",
+        ["api", "v1", "accounts", _, "invitations"] => "POST",
+        ["api", "v1", "accounts", _, "invitations", _] => "DELETE",
+        ["api", "v1", "accounts", _, "invitations", _, "resend"] => "POST",
         ["api", "v1", "users", _, "roles"] => "PATCH",
         ["api", "v1", "users", _, "permissions"] => "GET",
         ["api", "v1", "users", _, "password-reset"] => "POST",

@@ -79,6 +79,13 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
             "Password change required",
             "The password is temporary: change it with POST /api/v1/me/password before anything else.".into(),
         ),
+        Problem::Service(Error::AccountHasMembers) => (
+            409,
+            "account_has_members",
+            "Account has members",
+            "The account still has members or pending invitations; delete it with force=true to remove them too."
+                .into(),
+        ),
         Problem::Service(Error::BuiltinRole) => {
             (409, "builtin_role", "Built-in role", "Built-in roles cannot be deleted.".into())
         }

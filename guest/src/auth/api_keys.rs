@@ -90,7 +90,7 @@ pub fn delete_all(txn: &dyn Txn, user: UserId) -> Result<(), Error> {
 fn authorize_owner(txn: &dyn Txn, env: &Env, ctx: &RequestContext, owner: UserId) -> Result<(), Error> {
     let caller = super::caller_in(txn, env, ctx)?;
     let permission = if caller.user_id == owner { Permission::UsersCustom } else { Permission::ApiKeysManage };
-    authorize(&caller, permission, Target::User(owner))?;
+    authorize(&caller, permission, Target::User(owner, &[]))?;
     users::read(txn, owner)?.ok_or(Error::NotFound)?;
     Ok(())
 }

@@ -180,6 +180,7 @@ pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Calle
     Ok(Caller {
         user_id: user.id,
         permissions,
+        accounts: crate::accounts::members::permissions_by_account(txn, user.id, &env.now().date())?,
         // A token from an API key is a machine's: it never had the temporary password.
         password_change_required: session.api_key.is_none() && record.is_some_and(|r| r.temporary),
     })
@@ -256,7 +257,7 @@ pub fn logout(env: &Env, ctx: &RequestContext) -> Result<(), Error> {
 pub fn whoami(env: &Env, ctx: &RequestContext) -> Result<User, Error> {
     env.read(|txn| {
         let caller = caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersCustom, Target::User(caller.user_id))?;
+        authorize(&caller, Permission::UsersCustom, Target::User(caller.user_id, &[]))?;
         users::read(txn, caller.user_id)?.ok_or(Error::NotFound)
     })
 }
@@ -284,7 +285,7 @@ pub fn reset_password(env: &Env, ctx: &RequestContext, id: &str, new: &str) -> R
     let target = UserId::parse(id).ok_or(Error::NotFound)?;
     let user = env.read(|txn| {
         let caller = caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersPasswordReset, Target::User(target))?;
+        crate::accounts::members::authorize_user(txn, env, &caller, Permission::UsersPasswordReset, target)?;
         users::read(txn, target)?.ok_or(Error::NotFound)
     })?;
     if !user.can_login {
@@ -419,7 +420,7 @@ pub fn lock_state(env: &Env, ctx: &RequestContext, id: &str) -> Result<LockState
     let target = UserId::parse(id).ok_or(Error::NotFound)?;
     env.read(|txn| {
         let caller = caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersRead, Target::User(target))?;
+        crate::accounts::members::authorize_user(txn, env, &caller, Permission::UsersRead, target)?;
         users::read(txn, target)?.ok_or(Error::NotFound)?;
         read_lock(txn, target)
     })
@@ -431,7 +432,7 @@ pub fn unlock(env: &Env, ctx: &RequestContext, id: &str) -> Result<(), Error> {
     let now = env.now();
     env.write(|txn| {
         let caller = caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersUnlock, Target::User(target))?;
+        crate::accounts::members::authorize_user(txn, env, &caller, Permission::UsersUnlock, target)?;
         users::read(txn, target)?.ok_or(Error::NotFound)?;
         txn.delete(&lock_key(target))?;
         events::record(txn, "user.unlocked", Some(target), &ctx.correlation_id, now)

@@ -13,5 +13,6 @@ pub fn current() -> Settings {
         lockout_base_seconds: s.lockout_base_seconds,
         lockout_max_seconds: s.lockout_max_seconds,
         reset_token_ttl_seconds: s.reset_token_ttl_seconds,
+        invitation_ttl_seconds: s.invitation_ttl_seconds,
     }
 }

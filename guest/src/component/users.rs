@@ -64,6 +64,11 @@ pub fn error(err: Error) -> types::Error {
             code: "builtin_role".into(),
             message: "built-in roles cannot be deleted".into(),
         }]),
+        Error::AccountHasMembers => types::Error::Invalid(vec![types::FieldError {
+            field: "force".into(),
+            code: "account_has_members".into(),
+            message: "the account has members; delete it with force to remove them too".into(),
+        }]),
         Error::Unavailable(_) => types::Error::Unavailable,
     }
 }

@@ -109,6 +109,21 @@ pub fn text_field(field: TextField, raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// An account's short name: 1 to 100 letters, digits, `_`, `.` and `-`.
+pub fn account_name(field: &str, raw: &str) -> Result<String, FieldError> {
+    let value = bounded(field, raw, 1, 100)?;
+    if value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+        Ok(value)
+    } else {
+        Err(FieldError::new(field, "format", "must hold only letters, digits, _ . and -"))
+    }
+}
+
+/// A display name: 1 to 200 characters.
+pub fn display_name(field: &str, raw: &str) -> Result<String, FieldError> {
+    bounded(field, raw, 1, 200)
+}
+
 /// Custom attributes: at most 100, names unique (case-insensitively), 1 to 100 characters
 /// of letters, digits, `_`, `.` and `-`; values up to 1000 characters.
 pub fn attributes(field: &str, list: &[Attribute]) -> Result<Vec<Attribute>, Vec<FieldError>> {

@@ -28,6 +28,36 @@ impl Millis {
     }
 }
 
+impl Millis {
+    /// The UTC calendar date, `YYYY-MM-DD`.
+    pub fn date(self) -> String {
+        self.to_rfc3339()[..10].to_owned()
+    }
+}
+
+/// Whether `text` is a real calendar date written `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shape {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days).contains(&day)
+}
+
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -55,6 +85,21 @@ mod tests {
     fn formats_a_leap_day_with_milliseconds() {
         // 2024-02-29T12:34:56.789Z
         assert_eq!(Millis(1_709_210_096_789).to_rfc3339(), "2024-02-29T12:34:56.789Z");
+    }
+
+    #[test]
+    fn knows_real_dates_from_impossible_ones() {
+        assert!(is_date("2025-12-30"));
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2025-02-29"));
+        assert!(!is_date("2025-13-01"));
+        assert!(!is_date("2025-1-01"));
+        assert!(!is_date("30-12-2025"));
+    }
+
+    #[test]
+    fn gives_the_utc_date() {
+        assert_eq!(Millis(1_709_210_096_789).date(), "2024-02-29");
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub fn ensure_builtin(txn: &dyn Txn, now: &str) -> Result<(), Error> {
             vec![
                 Permission::UsersRead,
                 Permission::UsersList,
+                Permission::UsersUpdate,
                 Permission::InvitationsRead,
                 Permission::InvitationsList,
                 Permission::InvitationsCreate,

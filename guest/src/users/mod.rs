@@ -5,6 +5,7 @@ pub mod keys;
 pub mod query;
 
 use crate::access::{Permission, Target, authorize};
+use crate::accounts::members;
 use crate::auth::{self, password::PasswordRecord};
 use crate::context::RequestContext;
 use crate::env::{CryptoError, Env};
@@ -42,7 +43,7 @@ pub fn get(env: &Env, ctx: &RequestContext, id: &str) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersRead, Target::User(id))?;
+        members::authorize_user(txn, env, &caller, Permission::UsersRead, id)?;
         read(txn, id)?.ok_or(Error::NotFound)
     })
 }
@@ -52,7 +53,10 @@ pub fn get_by_user_name(env: &Env, ctx: &RequestContext, user_name: &str) -> Res
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         let user = find_by_user_name(txn, user_name)?;
-        authorize(&caller, Permission::UsersRead, user.as_ref().map_or(Target::Any, |u| Target::User(u.id)))?;
+        match &user {
+            Some(user) => members::authorize_user(txn, env, &caller, Permission::UsersRead, user.id)?,
+            None => authorize(&caller, Permission::UsersRead, Target::Any)?,
+        }
         user.ok_or(Error::NotFound)
     })
 }
@@ -74,7 +78,10 @@ pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Re
     let now = env.now().to_rfc3339();
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersUpdate, Target::User(id))?;
+        // A profile is global: only a global users:update, or the user, edits it; an
+        // account's administrator manages memberships, not profiles.
+        let target = if id == caller.user_id { Target::User(id, &[]) } else { Target::Any };
+        authorize(&caller, Permission::UsersUpdate, target)?;
         let privileged = patch.status.is_some() || patch.can_login.is_some();
         if privileged {
             authorize(&caller, Permission::UsersUpdate, Target::Any)?;
@@ -82,13 +89,13 @@ pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Re
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         check_version(&old, patch.expected_version)?;
         let new = apply_patch(&old, patch.clone())?;
-        replace(txn, &old, new, &now)
+        replace_in(txn, &old, new, &now)
     })
 }
 
 /// Store `new` in place of `old` with the next version, unless nothing changed. Ends the
 /// user's sessions when the change disables the user.
-fn replace(txn: &dyn Txn, old: &User, mut new: User, now: &str) -> Result<User, Error> {
+pub fn replace_in(txn: &dyn Txn, old: &User, mut new: User, now: &str) -> Result<User, Error> {
     if &new == old {
         return Ok(new);
     }
@@ -107,13 +114,14 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersDelete, Target::User(id))?;
+        authorize(&caller, Permission::UsersDelete, Target::Any)?;
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         check_version(&old, expected_version)?;
         for entry in keys::entries(&old) {
             txn.delete(&entry)?;
         }
         auth::forget_user(txn, id)?;
+        members::forget_user(txn, id)?;
         txn.delete(&keys::record(id))?;
         Ok(())
     })
@@ -158,7 +166,7 @@ pub fn change_roles(
                 new.roles.push(role.clone());
             }
         }
-        replace(txn, &old, new, &now)
+        replace_in(txn, &old, new, &now)
     })
 }
 
@@ -167,7 +175,7 @@ pub fn effective_permissions(env: &Env, ctx: &RequestContext, id: &str) -> Resul
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersRead, Target::User(id))?;
+        members::authorize_user(txn, env, &caller, Permission::UsersRead, id)?;
         let user = read(txn, id)?.ok_or(Error::NotFound)?;
         let mut permissions = roles::permissions_of(txn, &user.roles)?;
         permissions.insert(Permission::UsersCustom);
@@ -187,7 +195,7 @@ pub fn remove_role_everywhere(txn: &dyn Txn, role_id: &str, now: &str) -> Result
             };
             let mut new = user.clone();
             new.roles.retain(|r| r != role_id);
-            replace(txn, &user, new, now)?;
+            replace_in(txn, &user, new, now)?;
         }
         if batch.len() < 500 {
             return Ok(());

@@ -24,7 +24,8 @@ pub enum TextMatch {
 }
 
 impl TextMatch {
-    fn matches(&self, value: &str) -> bool {
+    /// Whether `value` matches, case-insensitively.
+    pub fn matches(&self, value: &str) -> bool {
         let value = fold(value);
         match self {
             TextMatch::Exact(want) => value == fold(want),

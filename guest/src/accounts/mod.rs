@@ -1,0 +1,279 @@
+//! The account service: create, read, update, delete and list accounts, each in one
+//! transaction that keeps the record and its name index in step.
+//!
+//! Deleting an account that still has members is refused (409 `account_has_members`)
+//! unless the caller forces it, which removes its memberships and pending invitations in
+//! the same transaction.
+
+pub mod invitations;
+pub mod members;
+
+use crate::access::{Caller, Permission, Target, authorize};
+use crate::auth;
+use crate::context::RequestContext;
+use crate::env::Env;
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::model::account::{Account, AccountId, AccountPatch, AccountStatus, AccountType, NewAccount};
+use crate::model::rules::{self, fold};
+use crate::model::user::Change;
+use crate::store::paging::{self, Page, Scan, Start};
+use crate::store::{Direction, Entry, KeyRange, Txn};
+
+const RECORD_PREFIX: &[u8] = b"a/";
+const NAME_INDEX: &[u8] = b"i/an/";
+
+fn record_key(id: AccountId) -> Vec<u8> {
+    [RECORD_PREFIX, id.as_bytes()].concat()
+}
+
+fn name_entry(account: &Account) -> Vec<u8> {
+    [NAME_INDEX, fold(&account.name).as_bytes(), b"\0", account.id.as_bytes()].concat()
+}
+
+fn decode(bytes: &[u8]) -> Result<Account, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt account record: {e}")))
+}
+
+/// Read one account.
+pub fn read(txn: &dyn Txn, id: AccountId) -> Result<Option<Account>, Error> {
+    txn.get(&record_key(id))?.map(|b| decode(&b)).transpose()
+}
+
+/// The account named `name`, case-insensitively.
+pub fn find_by_name(txn: &dyn Txn, name: &str) -> Result<Option<Account>, Error> {
+    let prefix = [NAME_INDEX, fold(name.trim()).as_bytes(), b"\0"].concat();
+    let found = txn.scan(&KeyRange::prefix(&prefix), 1, Direction::Forward)?;
+    match found.first().and_then(|(key, _)| AccountId::from_slice(&key[key.len() - 16..])) {
+        Some(id) => read(txn, id),
+        None => Ok(None),
+    }
+}
+
+fn ensure_name_free(txn: &dyn Txn, account: &Account) -> Result<(), Error> {
+    match find_by_name(txn, &account.name)? {
+        Some(holder) if holder.id != account.id => {
+            Err(Error::Duplicate(vec![FieldError::new("name", "taken", format!("{} is already taken", account.name))]))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn write(txn: &dyn Txn, old: Option<&Account>, new: &Account) -> Result<(), Error> {
+    if let Some(old) = old
+        && name_entry(old) != name_entry(new)
+    {
+        txn.delete(&name_entry(old))?;
+    }
+    txn.put(&name_entry(new), &[])?;
+    txn.put(&record_key(new.id), &serde_json::to_vec(new).expect("accounts serialize"))?;
+    Ok(())
+}
+
+/// Create an account.
+pub fn create(env: &Env, ctx: &RequestContext, input: NewAccount) -> Result<Account, Error> {
+    let now = env.now().to_rfc3339();
+    let mut errors = FieldErrors::new();
+    let name = match &input.name {
+        Some(raw) => errors.check(rules::account_name("name", raw)),
+        None => {
+            errors.push(FieldError::new("name", "required", "is required"));
+            None
+        }
+    };
+    let display_name =
+        input.display_name.as_deref().and_then(|raw| errors.check(rules::display_name("displayName", raw)));
+    let attributes = rules::attributes("attributes", &input.attributes).unwrap_or_else(|list| {
+        list.into_iter().for_each(|e| errors.push(e));
+        Vec::new()
+    });
+    let account = errors.finish(Account {
+        id: AccountId::generate(),
+        name: name.unwrap_or_default(),
+        display_name,
+        account_type: input.account_type.unwrap_or(AccountType::Unknown),
+        status: input.status.unwrap_or(AccountStatus::Active),
+        attributes,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    })?;
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::AccountsCreate, Target::Any)?;
+        ensure_name_free(txn, &account)?;
+        write(txn, None, &account)?;
+        Ok(account.clone())
+    })
+}
+
+/// The account with id `id`, or, when `id` is not a UUID, the one named `id`.
+pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account, Error> {
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let account = resolve(txn, id_or_name)?;
+        authorize(&caller, Permission::AccountsRead, account.as_ref().map_or(Target::Any, |a| Target::Account(a.id)))?;
+        account.ok_or(Error::NotFound)
+    })
+}
+
+fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
+    match AccountId::parse(id_or_name) {
+        Some(id) => read(txn, id),
+        None => find_by_name(txn, id_or_name),
+    }
+}
+
+/// How accounts are listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountQuery {
+    /// The name, exactly or as a prefix (case-insensitive).
+    pub name: Option<crate::users::query::TextMatch>,
+    pub account_type: Option<AccountType>,
+    pub status: Option<AccountStatus>,
+    /// By name (true) or by creation (false).
+    pub by_name: bool,
+    pub descending: bool,
+    pub limit: u32,
+    pub start: Start,
+}
+
+/// A page of the accounts the caller may see that match `query`.
+pub fn list(env: &Env, ctx: &RequestContext, query: &AccountQuery) -> Result<Page<Account>, Error> {
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let visible = visibility(&caller)?;
+        let direction = if query.descending { Direction::Reverse } else { Direction::Forward };
+        let (range, by_index) = match (&query.name, query.by_name) {
+            (Some(name), true) => {
+                let (text, exact) = match name {
+                    crate::users::query::TextMatch::Exact(t) => (t, true),
+                    crate::users::query::TextMatch::Prefix(t) => (t, false),
+                };
+                let mut prefix = [NAME_INDEX, fold(text).as_bytes()].concat();
+                if exact {
+                    prefix.push(0);
+                }
+                (KeyRange::prefix(&prefix), true)
+            }
+            (None, true) => (KeyRange::prefix(NAME_INDEX), true),
+            (_, false) => (KeyRange::prefix(RECORD_PREFIX), false),
+        };
+        let scan = Scan {
+            range,
+            direction,
+            identity: format!("{:?}|{:?}|{:?}", query.name, query.account_type, query.status),
+        };
+        let load = |txn: &dyn Txn, entries: Vec<Entry>| {
+            if by_index {
+                paging::load_indexed(txn, entries, |key| Some([RECORD_PREFIX, &key[key.len() - 16..]].concat()), decode)
+            } else {
+                entries.into_iter().map(|(key, value)| Ok((key, decode(&value)?))).collect()
+            }
+        };
+        let keep = |account: &Account| {
+            visible.as_ref().is_none_or(|ids| ids.contains(&account.id))
+                && query.name.as_ref().is_none_or(|m| m.matches(&account.name))
+                && query.account_type.is_none_or(|t| t == account.account_type)
+                && query.status.is_none_or(|s| s == account.status)
+        };
+        paging::read(txn, &scan, &query.start, query.limit, load, keep)
+    })
+}
+
+/// The accounts a caller may list: `None` for all (a global permission), else theirs.
+fn visibility(caller: &Caller) -> Result<Option<Vec<AccountId>>, Error> {
+    if caller.holds_globally(Permission::AccountsList) {
+        return Ok(None);
+    }
+    authorize(caller, Permission::AccountsList, Target::Any).or_else(|err| {
+        let mine: Vec<AccountId> = caller.accounts_with(Permission::AccountsList).collect();
+        if mine.is_empty() { Err(err) } else { Ok(()) }
+    })?;
+    Ok(Some(caller.accounts_with(Permission::AccountsList).collect()))
+}
+
+/// Change an account.
+pub fn update(env: &Env, ctx: &RequestContext, id_or_name: &str, patch: AccountPatch) -> Result<Account, Error> {
+    let now = env.now().to_rfc3339();
+    let mut errors = FieldErrors::new();
+    let name = patch.name.as_deref().and_then(|raw| errors.check(rules::account_name("name", raw)));
+    let display_name = match &patch.display_name {
+        None | Some(Change::Keep) => None,
+        Some(Change::Clear) => Some(None),
+        Some(Change::Set(raw)) => errors.check(rules::display_name("displayName", raw)).map(Some),
+    };
+    let attributes = patch.attributes.as_ref().map(|list| {
+        rules::attributes("attributes", list).unwrap_or_else(|errs| {
+            errs.into_iter().for_each(|e| errors.push(e));
+            Vec::new()
+        })
+    });
+    errors.finish(())?;
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let old = resolve(txn, id_or_name)?;
+        authorize(&caller, Permission::AccountsUpdate, old.as_ref().map_or(Target::Any, |a| Target::Account(a.id)))?;
+        let old = old.ok_or(Error::NotFound)?;
+        if let Some(expected) = patch.expected_version
+            && expected != old.version
+        {
+            return Err(Error::StaleVersion { current: old.version });
+        }
+        let mut new = old.clone();
+        if let Some(name) = &name {
+            new.name = name.clone();
+        }
+        if let Some(display_name) = &display_name {
+            new.display_name = display_name.clone();
+        }
+        new.account_type = patch.account_type.unwrap_or(new.account_type);
+        new.status = patch.status.unwrap_or(new.status);
+        if let Some(attributes) = &attributes {
+            new.attributes = attributes.clone();
+        }
+        if new == old {
+            return Ok(old);
+        }
+        new.version = old.version + 1;
+        new.updated_at = now.clone();
+        ensure_name_free(txn, &new)?;
+        write(txn, Some(&old), &new)?;
+        Ok(new)
+    })
+}
+
+/// Delete an account. With members it is refused unless `force`, which removes every
+/// membership and pending invitation of the account in the same transaction.
+pub fn delete(
+    env: &Env,
+    ctx: &RequestContext,
+    id_or_name: &str,
+    expected_version: Option<u64>,
+    force: bool,
+) -> Result<(), Error> {
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let account = resolve(txn, id_or_name)?;
+        authorize(
+            &caller,
+            Permission::AccountsDelete,
+            account.as_ref().map_or(Target::Any, |a| Target::Account(a.id)),
+        )?;
+        let account = account.ok_or(Error::NotFound)?;
+        if let Some(expected) = expected_version
+            && expected != account.version
+        {
+            return Err(Error::StaleVersion { current: account.version });
+        }
+        if members::any(txn, account.id)? && !force {
+            return Err(Error::AccountHasMembers);
+        }
+        members::remove_all(txn, account.id)?;
+        txn.delete(&name_entry(&account))?;
+        txn.delete(&record_key(account.id))?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+use super::invitations;
+use super::members::{self, InvitationStatus};
+use super::*;
+use crate::auth;
+use crate::env::testing::{TestEnv, with_token};
+use crate::model::user::{NewUser, UserId};
+use crate::roles::{self, NewRole};
+use crate::store::Store;
+use crate::users;
+
+const PASSWORD: &str = "tulip marble ocean";
+
+fn new_account(name: &str) -> NewAccount {
+    NewAccount { name: Some(name.into()), account_type: Some(AccountType::Customer), ..NewAccount::default() }
+}
+
+fn create_user(t: &TestEnv, name: &str) -> UserId {
+    let input = NewUser {
+        user_name: Some(name.into()),
+        email: Some(format!("{name}@example.com")),
+        password: Some(PASSWORD.into()),
+        ..NewUser::default()
+    };
+    users::create(&t.env(), &t.admin(), input).unwrap().id
+}
+
+fn login(t: &TestEnv, name: &str) -> RequestContext {
+    with_token(&auth::login(&t.env(), &RequestContext::default(), name, PASSWORD).unwrap().access_token)
+}
+
+fn query() -> AccountQuery {
+    AccountQuery {
+        name: None,
+        account_type: None,
+        status: None,
+        by_name: true,
+        descending: false,
+        limit: 50,
+        start: Start::Page(1),
+    }
+}
+
+#[test]
+fn creates_reads_by_id_or_name_updates_and_deletes_an_account() {
+    let t = TestEnv::new();
+    let account = create(&t.env(), &t.admin(), new_account("123456")).unwrap();
+    assert_eq!(
+        (account.account_type, account.status, account.version),
+        (AccountType::Customer, AccountStatus::Active, 1)
+    );
+    assert_eq!(get(&t.env(), &t.admin(), &account.id.to_string()).unwrap(), account);
+    assert_eq!(get(&t.env(), &t.admin(), "123456").unwrap(), account);
+    let patch = AccountPatch {
+        expected_version: Some(1),
+        display_name: Some(Change::Set("Acme".into())),
+        ..AccountPatch::default()
+    };
+    let updated = update(&t.env(), &t.admin(), "123456", patch.clone()).unwrap();
+    assert_eq!((updated.display_name.as_deref(), updated.version), (Some("Acme"), 2));
+    assert_eq!(update(&t.env(), &t.admin(), "123456", patch), Err(Error::StaleVersion { current: 2 }));
+    delete(&t.env(), &t.admin(), "123456", Some(2), false).unwrap();
+    assert_eq!(get(&t.env(), &t.admin(), "123456"), Err(Error::NotFound));
+}
+
+#[test]
+fn account_names_are_unique_case_insensitively_and_checked() {
+    let t = TestEnv::new();
+    create(&t.env(), &t.admin(), new_account("acme")).unwrap();
+    assert!(matches!(create(&t.env(), &t.admin(), new_account("ACME")), Err(Error::Duplicate(_))));
+    let Err(Error::Invalid(fields)) = create(&t.env(), &t.admin(), new_account("no spaces")) else { panic!() };
+    assert_eq!((fields[0].field.as_str(), fields[0].code), ("name", "format"));
+}
+
+#[test]
+fn lists_filter_by_type_and_name_prefix_in_name_order() {
+    let t = TestEnv::new();
+    for (name, kind) in [("beta", AccountType::Home), ("alpha", AccountType::Customer), ("alps", AccountType::Customer)]
+    {
+        create(&t.env(), &t.admin(), NewAccount { account_type: Some(kind), ..new_account(name) }).unwrap();
+    }
+    let q = AccountQuery { name: Some(crate::users::query::TextMatch::Prefix("al".into())), limit: 1, ..query() };
+    let first = list(&t.env(), &t.admin(), &q).unwrap();
+    assert_eq!(first.items[0].name, "alpha");
+    let second =
+        list(&t.env(), &t.admin(), &AccountQuery { start: Start::Cursor(first.next_cursor.unwrap()), ..q }).unwrap();
+    assert_eq!(second.items[0].name, "alps");
+    assert_eq!(second.next_cursor, None);
+    let homes = list(&t.env(), &t.admin(), &AccountQuery { account_type: Some(AccountType::Home), ..query() }).unwrap();
+    assert_eq!(homes.items.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["beta"]);
+}
+
+#[test]
+fn deleting_an_account_with_members_needs_force_and_then_removes_them() {
+    let t = TestEnv::new();
+    let account = create(&t.env(), &t.admin(), new_account("acme")).unwrap();
+    let user = create_user(&t, "amy");
+    members::put(&t.env(), &t.admin(), &account.id.to_string(), &user.to_string(), &[], None).unwrap();
+    assert_eq!(delete(&t.env(), &t.admin(), "acme", None, false), Err(Error::AccountHasMembers));
+    delete(&t.env(), &t.admin(), "acme", None, true).unwrap();
+    let txn = t.store.begin_read().unwrap();
+    assert!(members::of_user(&*txn, user).unwrap().is_empty());
+}
+
+/// An account `name` administered by a new user `<name>-admin` through the built-in
+/// account-admin role; the administrator's context.
+fn administered(t: &TestEnv, name: &str) -> (Account, RequestContext) {
+    let account = create(&t.env(), &t.admin(), new_account(name)).unwrap();
+    let admin_name = format!("{name}-admin");
+    let user = create_user(t, &admin_name);
+    let roles = [roles::ACCOUNT_ADMIN.to_owned()];
+    members::put(&t.env(), &t.admin(), &account.id.to_string(), &user.to_string(), &roles, None).unwrap();
+    (account, login(t, &admin_name))
+}
+
+#[test]
+fn an_account_admin_sees_its_own_members_and_nothing_of_another_account() {
+    let t = TestEnv::new();
+    let (a, admin_a) = administered(&t, "account-a");
+    let (b, _) = administered(&t, "account-b");
+    let in_a = create_user(&t, "in-a");
+    let in_b = create_user(&t, "in-b");
+    members::put(&t.env(), &t.admin(), &a.id.to_string(), &in_a.to_string(), &[], None).unwrap();
+    members::put(&t.env(), &t.admin(), &b.id.to_string(), &in_b.to_string(), &[], None).unwrap();
+
+    assert_eq!(users::get(&t.env(), &admin_a, &in_a.to_string()).unwrap().id, in_a);
+    assert_eq!(users::get(&t.env(), &admin_a, &in_b.to_string()), Err(Error::NotFound));
+    let listed = members::list(&t.env(), &admin_a, &a.id.to_string(), None, 50, &Start::Page(1)).unwrap();
+    assert_eq!(listed.items.len(), 2, "the admin and in-a");
+    assert_eq!(
+        members::list(&t.env(), &admin_a, &b.id.to_string(), None, 50, &Start::Page(1)).map(|_| ()),
+        Err(Error::NotFound)
+    );
+    assert_eq!(members::count(&t.env(), &admin_a, &b.id.to_string(), None), Err(Error::NotFound));
+    assert_eq!(get(&t.env(), &admin_a, &b.id.to_string()), Err(Error::Forbidden("accounts:read".into())));
+    let attempt = members::put(&t.env(), &admin_a, &b.id.to_string(), &in_b.to_string(), &[], None);
+    assert_eq!(attempt.map(|_| ()), Err(Error::NotFound));
+    let invite = invitations::invite(&t.env(), &admin_a, &b.id.to_string(), "x@example.com", &[]);
+    assert_eq!(invite.map(|_| ()), Err(Error::NotFound));
+    // Nor does an account administrator reach beyond users and invitations.
+    assert_eq!(
+        users::list(&t.env(), &admin_a, &crate::users::query::Query::default()).map(|_| ()),
+        Err(Error::Forbidden("users:list".into()))
+    );
+    let patch = crate::model::user::UserPatch {
+        text: vec![(crate::model::user::TextField::City, Change::Set("Oslo".into()))],
+        ..Default::default()
+    };
+    assert_eq!(
+        users::update(&t.env(), &admin_a, &in_a.to_string(), patch).map(|_| ()),
+        Err(Error::Forbidden("users:update".into()))
+    );
+}
+
+#[test]
+fn a_membership_that_expired_yesterday_grants_nothing_today() {
+    let t = TestEnv::new();
+    let account = create(&t.env(), &t.admin(), new_account("acme")).unwrap();
+    let reader = roles::create(
+        &t.env(),
+        &auth::caller(&t.env(), &t.admin()).unwrap(),
+        NewRole { name: Some("Reader".into()), description: None, permissions: vec!["accounts:read".into()] },
+    )
+    .unwrap();
+    let user = create_user(&t, "temp");
+    let today = t.env().now().date();
+    let tomorrow = crate::model::time::Millis(t.env().now().0 + 86_400_000).date();
+    members::put(
+        &t.env(),
+        &t.admin(),
+        &account.id.to_string(),
+        &user.to_string(),
+        std::slice::from_ref(&reader.id),
+        Some(&tomorrow),
+    )
+    .unwrap();
+    let ctx = login(&t, "temp");
+    assert!(get(&t.env(), &ctx, "acme").is_ok(), "valid until tomorrow ({today} < {tomorrow})");
+    t.advance(86_400);
+    let ctx = login(&t, "temp");
+    assert_eq!(get(&t.env(), &ctx, "acme"), Err(Error::Forbidden("accounts:read".into())));
+    let admin = with_token(
+        &auth::login(&t.env(), &RequestContext::default(), "admin", crate::env::testing::ADMIN_PASSWORD)
+            .unwrap()
+            .access_token,
+    );
+    let listed = members::list(&t.env(), &admin, &account.id.to_string(), None, 50, &Start::Page(1)).unwrap();
+    assert!(listed.items.is_empty(), "an expired member is no longer listed");
+    let txn = t.store.begin_read().unwrap();
+    assert!(members::read(&*txn, account.id, user).unwrap().is_some(), "the record stays for audit");
+}
+
+#[test]
+fn an_invitation_is_mailed_resent_and_accepted_once() {
+    let t = TestEnv::new();
+    let (account, admin_a) = administered(&t, "acme");
+    let invited = invitations::invite(&t.env(), &admin_a, &account.id.to_string(), "new@example.com", &[]).unwrap();
+    assert_eq!(invited.invitation_status, InvitationStatus::Pending);
+    let first_token = token_in(&t.store.sent().last().unwrap().body);
+    let resent =
+        invitations::resend(&t.env(), &admin_a, &account.id.to_string(), &invited.user_id.to_string()).unwrap();
+    assert_eq!(resent.user_id, invited.user_id);
+    let second_token = token_in(&t.store.sent().last().unwrap().body);
+    let stale = invitations::accept(&t.env(), &RequestContext::default(), &first_token, PASSWORD, Some("Nia"), None);
+    assert!(matches!(stale, Err(Error::Invalid(ref f)) if f[0].code == "invalid_token"), "{stale:?}");
+    let membership =
+        invitations::accept(&t.env(), &RequestContext::default(), &second_token, PASSWORD, Some("Nia"), None).unwrap();
+    assert_eq!(membership.invitation_status, InvitationStatus::Accepted);
+    let nia = login(&t, "new@example.com");
+    assert_eq!(auth::whoami(&t.env(), &nia).unwrap().first_name.as_deref(), Some("Nia"));
+    let again = invitations::accept(&t.env(), &RequestContext::default(), &second_token, PASSWORD, None, None);
+    assert!(matches!(again, Err(Error::Invalid(ref f)) if f[0].code == "invalid_token"));
+}
+
+#[test]
+fn an_expired_invitation_says_so() {
+    let t = TestEnv::new();
+    let (account, admin_a) = administered(&t, "acme");
+    invitations::invite(&t.env(), &admin_a, &account.id.to_string(), "late@example.com", &[]).unwrap();
+    let token = token_in(&t.store.sent().last().unwrap().body);
+    t.advance(7 * 86_400);
+    let expired = invitations::accept(&t.env(), &RequestContext::default(), &token, PASSWORD, None, None);
+    assert!(matches!(expired, Err(Error::Invalid(ref f)) if f[0].code == "expired_token"), "{expired:?}");
+}
+
+fn token_in(body: &str) -> String {
+    body.lines().find(|l| l.len() == 43).expect("the mail carries a token").to_owned()
+}
