@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounts;
 pub mod api;
+pub mod attributes;
 pub mod auth;
 pub mod context;
 pub mod env;

@@ -4,8 +4,7 @@
 use roster_host::config::ServeConfig;
 use roster_host::runtime::{EMBEDDED_COMPONENT, Runtime};
 use roster_host::users::{
-    Attribute, Credentials, Error, NewUser, RequestContext, SortField, SortOrder, TextMatch, UserPatch, UserQuery,
-    UserStatus,
+    Credentials, Error, NewUser, RequestContext, SortField, SortOrder, TextMatch, UserPatch, UserQuery, UserStatus,
 };
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
@@ -110,7 +109,6 @@ async fn typed_exports_create_read_update_list_and_delete() {
     let users = runtime.users();
     let mut input = new_user("typed");
     input.timezone = Some("GMT+1.0DST1".into());
-    input.attributes = vec![Attribute { name: "REGION".into(), value: "EMEA".into() }];
     let created = users.create(&ctx, &input).await.unwrap().unwrap();
     assert_eq!(created.timezone.as_deref(), Some("Europe/Paris"));
     assert_eq!(created.status, UserStatus::Active);

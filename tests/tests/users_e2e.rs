@@ -13,15 +13,51 @@ fn jane() -> Value {
         "country": "us",
         "timezone": "GMT-6.0DST0",
         "password": "correct horse battery",
-        "attributes": [{"name": "REGION", "value": "EMEA"}],
         "preferences": {"theme": "dark"}
     })
 }
 
 #[test]
+fn a_user_with_an_undefined_or_mistyped_attribute_is_refused_naming_it() {
+    let server = Server::start();
+    let undefined = server.post("/api/v1/users", &jane_with_region());
+    assert_eq!(undefined.status, 400);
+    assert_eq!(undefined.json()["errors"][0]["field"], "attributes[0].name");
+    assert_eq!(undefined.json()["errors"][0]["code"], "unknown_attribute");
+    define_region(&server);
+    let mut wrong = jane();
+    wrong["attributes"] = json!([{"name": "REGION", "value": "MARS"}]);
+    let mistyped = server.post("/api/v1/users", &wrong);
+    assert_eq!(mistyped.status, 400);
+    assert_eq!(mistyped.json()["errors"][0]["field"], "attributes[0].value");
+    let required = json!({"name": "COSTCENTER", "type": "number", "required": true});
+    assert_eq!(server.post("/api/v1/attribute-definitions", &required).status, 201);
+    let missing = server.post("/api/v1/users", &jane_with_region());
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.json()["errors"][0]["code"], "required_attribute");
+    let mut complete = jane();
+    complete["attributes"] = json!([{"name": "REGION", "value": "EMEA"}, {"name": "COSTCENTER", "value": "4711"}]);
+    assert_eq!(server.post("/api/v1/users", &complete).status, 201);
+}
+
+/// Jane, with the custom attribute REGION.
+fn jane_with_region() -> Value {
+    let mut jane = jane();
+    jane["attributes"] = json!([{"name": "REGION", "value": "EMEA"}]);
+    jane
+}
+
+/// Define the custom attribute REGION.
+fn define_region(server: &Server) {
+    let definition = json!({"name": "REGION", "type": "enum", "values": ["EMEA", "APAC", "AMER"]});
+    assert_eq!(server.post("/api/v1/attribute-definitions", &definition).status, 201);
+}
+
+#[test]
 fn creates_reads_updates_and_deletes_a_user() {
     let server = Server::start();
-    let created = server.post("/api/v1/users", &jane());
+    define_region(&server);
+    let created = server.post("/api/v1/users", &jane_with_region());
     assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
     let user = created.json();
     let id = user["id"].as_str().unwrap();

@@ -34,11 +34,13 @@ pub enum Permission {
     InvitationsUpdate,
     InvitationsDelete,
     AuditRead,
+    AttributesRead,
+    AttributesManage,
 }
 
 impl Permission {
     /// The whole catalog, in the order `GET /api/v1/permissions` lists it.
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 27] = [
         Permission::UsersRead,
         Permission::UsersList,
         Permission::UsersCreate,
@@ -64,6 +66,8 @@ impl Permission {
         Permission::InvitationsUpdate,
         Permission::InvitationsDelete,
         Permission::AuditRead,
+        Permission::AttributesRead,
+        Permission::AttributesManage,
     ];
 
     /// The `resource:action` name.
@@ -94,6 +98,8 @@ impl Permission {
             Permission::InvitationsUpdate => "invitations:update",
             Permission::InvitationsDelete => "invitations:delete",
             Permission::AuditRead => "audit:read",
+            Permission::AttributesRead => "attributes:read",
+            Permission::AttributesManage => "attributes:manage",
         }
     }
 

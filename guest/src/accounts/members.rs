@@ -213,8 +213,12 @@ pub fn put(
         let caller = auth::caller_in(txn, env, ctx)?;
         authorize(&caller, Permission::UsersUpdate, Target::Account(account))?;
         crate::accounts::read(txn, account)?.ok_or(Error::NotFound)?;
-        users::read(txn, user)?.ok_or(Error::NotFound)?;
+        let member = users::read(txn, user)?.ok_or(Error::NotFound)?;
         check_grant(txn, &caller, account, role_ids, expiry_date)?;
+        // A member must carry the attributes the account requires.
+        let mut accounts = active_accounts(txn, user, &env.now().date())?;
+        accounts.push(account);
+        crate::attributes::check_against(&crate::attributes::all(txn)?, &member.attributes, &accounts)?;
         let membership = match read(txn, account, user)? {
             Some(old) => Membership {
                 roles: role_ids.to_vec(),

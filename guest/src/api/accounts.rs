@@ -1,4 +1,5 @@
-//! Account routes: accounts, their members, and invitations into them.
+//! Account routes: accounts, their members, invitations into them, and the custom
+//! attribute definitions their users are checked against.
 
 use serde_json::json;
 
@@ -7,10 +8,11 @@ use super::problem::Problem;
 use super::users::if_match;
 use super::{Request, Response};
 use crate::accounts::{self, AccountQuery, invitations, members};
+use crate::attributes::{self, AttributeType, NewDefinition, Scope};
 use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{FieldError, FieldErrors};
-use crate::model::account::{Account, AccountPatch, AccountStatus, AccountType, NewAccount};
+use crate::model::account::{Account, AccountId, AccountPatch, AccountStatus, AccountType, NewAccount};
 use crate::store::paging::Start;
 use crate::users::query::TextMatch;
 
@@ -258,4 +260,48 @@ pub fn accept(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         last.as_deref(),
     )?;
     Ok(Response::json(200, &membership))
+}
+
+/// `POST /api/v1/attribute-definitions` with `{name, type, values, required, accountId}`:
+/// 201 with the definition. `type` is `string`, `number`, `boolean`, `date` or `enum`
+/// (with `values`); `accountId` scopes it to that account's members.
+pub fn define_attribute(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
+    let mut fields = Fields::of(request)?;
+    let mut errors = FieldErrors::new();
+    let name = fields.string("name");
+    let values = fields.strings("values");
+    let value_type = fields.string("type").and_then(|t| match t.as_str() {
+        "string" => Some(AttributeType::String),
+        "number" => Some(AttributeType::Number),
+        "boolean" => Some(AttributeType::Boolean),
+        "date" => Some(AttributeType::Date),
+        "enum" => Some(AttributeType::Enum(values.clone().unwrap_or_default())),
+        _ => {
+            errors.push(FieldError::new("type", "enum", "must be string, number, boolean, date or enum"));
+            None
+        }
+    });
+    let required = fields.bool("required").unwrap_or(false);
+    let scope = fields.string("accountId").map(|id| match AccountId::parse(&id) {
+        Some(account) => Scope::Account(account),
+        None => {
+            errors.push(FieldError::new("accountId", "format", "must be an account id"));
+            Scope::AllUsers
+        }
+    });
+    fields.finish()?;
+    errors.finish(())?;
+    let definition = attributes::create(env, ctx, NewDefinition { name, value_type, required, scope })?;
+    Ok(Response::json(201, &definition))
+}
+
+/// `GET /api/v1/attribute-definitions`.
+pub fn list_attributes(env: &Env, ctx: &RequestContext) -> Result<Response, Problem> {
+    Ok(Response::json(200, &json!({"items": attributes::list(env, ctx)?})))
+}
+
+/// `DELETE /api/v1/attribute-definitions/{name}`: 204.
+pub fn delete_attribute(env: &Env, ctx: &RequestContext, name: &str) -> Result<Response, Problem> {
+    attributes::delete(env, ctx, name)?;
+    Ok(Response::empty(204))
 }

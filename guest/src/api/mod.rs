@@ -115,6 +115,9 @@ pub fn handle(env: &Env, request: &Request) -> Response {
         ("PATCH", ["api", "v1", "roles", id]) => roles::update(env, &ctx, request, id),
         ("DELETE", ["api", "v1", "roles", id]) => roles::delete(env, &ctx, request, id),
         ("POST", ["api", "v1", "invitations", "accept"]) => accounts::accept(env, &ctx, request),
+        ("POST", ["api", "v1", "attribute-definitions"]) => accounts::define_attribute(env, &ctx, request),
+        ("GET", ["api", "v1", "attribute-definitions"]) => accounts::list_attributes(env, &ctx),
+        ("DELETE", ["api", "v1", "attribute-definitions", name]) => accounts::delete_attribute(env, &ctx, name),
         ("POST", ["api", "v1", "accounts"]) => accounts::create(env, &ctx, request),
         ("GET", ["api", "v1", "accounts"]) => accounts::list(env, &ctx, request),
         ("GET", ["api", "v1", "accounts", id]) => accounts::get(env, &ctx, id),
@@ -169,6 +172,7 @@ fn route_template(segments: &[&str]) -> String {
         template.push('/');
         match i.checked_sub(1).map(|p| segments[p]) {
             Some("users" | "roles" | "accounts") if i == 3 => template.push_str("{id}"),
+            Some("attribute-definitions") if i == 3 => template.push_str("{name}"),
             Some("members" | "invitations") if i == 5 => template.push_str("{userId}"),
             Some("api-keys") => template.push_str("{key}"),
             _ => template.push_str(segment),
@@ -187,6 +191,8 @@ fn allowed_methods(path: &[&str]) -> Option<&'static str> {
         ["api", "v1", "roles" | "users" | "accounts"] => "GET, POST",
         ["api", "v1", "roles" | "users" | "accounts", _] => "GET, PATCH, DELETE",
         ["api", "v1", "invitations", "accept"] => "POST",
+        ["api", "v1", "attribute-definitions"] => "GET, POST",
+        ["api", "v1", "attribute-definitions", _] => "DELETE",
         ["api", "v1", "accounts", _, "members"] => "GET",
         ["api", "v1", "accounts", _, "members", _] => "PUT, DELETE",
         ["api", "v1", "accounts", _, "invitations"] => "POST",

@@ -101,6 +101,9 @@ pub fn replace_in(txn: &dyn Txn, old: &User, mut new: User, now: &str) -> Result
     }
     new.version = old.version + 1;
     new.updated_at = now.to_owned();
+    if new.attributes != old.attributes {
+        crate::attributes::check(txn, &new, &now[..10])?;
+    }
     ensure_unique(txn, &new)?;
     write_user(txn, Some(old), &new)?;
     if new.status != UserStatus::Active || !new.can_login {
@@ -208,8 +211,10 @@ pub fn any(txn: &dyn Txn) -> Result<bool, Error> {
     Ok(!txn.scan(&KeyRange::prefix(keys::RECORD_PREFIX), 1, Direction::Forward)?.is_empty())
 }
 
-/// Store a new user, refusing a taken user name or email.
+/// Store a new user, refusing a taken user name or email and attributes the definitions
+/// do not allow.
 pub fn insert(txn: &dyn Txn, user: &User) -> Result<(), Error> {
+    crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &[])?;
     ensure_unique(txn, user)?;
     write_user(txn, None, user)
 }

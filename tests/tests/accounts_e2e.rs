@@ -1,0 +1,213 @@
+//! Accounts end to end: CRUD, memberships that expire (with a shifted clock, not by
+//! waiting), tenant isolation across every account route, and invitations through the
+//! outbox.
+
+use std::time::{Duration, Instant};
+
+use roster_tests::Server;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "tulip marble ocean";
+
+fn create_user(server: &Server, name: &str) -> String {
+    let body = json!({"userName": name, "email": format!("{name}@example.com"), "password": PASSWORD});
+    let reply = server.post("/api/v1/users", &body);
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    reply.json()["id"].as_str().unwrap().to_owned()
+}
+
+fn create_account(server: &Server, name: &str) -> String {
+    let reply = server.post("/api/v1/accounts", &json!({"name": name, "type": "CUSTOMER"}));
+    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    reply.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// Make `user` a member of `account` with `roles` until `expiry` (as the administrator).
+fn add_member(server: &Server, account: &str, user: &str, roles: &[&str], expiry: Option<&str>) {
+    let body = json!({"roles": roles, "expiryDate": expiry});
+    let reply = server.request_as(
+        server.admin_token(),
+        "PUT",
+        &format!("/api/v1/accounts/{account}/members/{user}"),
+        &[],
+        Some(&body),
+    );
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+}
+
+#[test]
+fn accounts_are_created_read_by_id_and_name_updated_listed_and_deleted() {
+    let server = Server::start();
+    let id = create_account(&server, "123456");
+    assert_eq!(server.get(&format!("/api/v1/accounts/{id}")).json()["name"], "123456");
+    let by_name = server.get("/api/v1/accounts/123456");
+    assert_eq!((by_name.status, by_name.json()["type"].as_str()), (200, Some("CUSTOMER")));
+    let updated = server.request_as(
+        server.admin_token(),
+        "PATCH",
+        &format!("/api/v1/accounts/{id}"),
+        &[("if-match", "\"1\"")],
+        Some(&json!({"displayName": "Acme", "type": "PUBLISHER"})),
+    );
+    assert_eq!(updated.status, 200);
+    assert_eq!(updated.json()["version"], 2);
+    let stale = server.patch(&format!("/api/v1/accounts/{id}"), &json!({"version": 1, "status": "inactive"}));
+    assert_eq!(stale.status, 409);
+    create_account(&server, "654321");
+    let listed = server.get("/api/v1/accounts?type=PUBLISHER").json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let bad = server.post("/api/v1/accounts", &json!({"name": "has space", "type": "MARTIAN"}));
+    assert_eq!(bad.status, 400);
+    let fields: Vec<&str> =
+        bad.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"type") || fields.contains(&"name"), "{fields:?}");
+    assert_eq!(server.delete(&format!("/api/v1/accounts/{id}")).status, 204);
+    assert_eq!(server.get(&format!("/api/v1/accounts/{id}")).status, 404);
+}
+
+#[test]
+fn an_account_with_members_is_deleted_only_when_forced() {
+    let server = Server::start();
+    let account = create_account(&server, "acme");
+    let user = create_user(&server, "amy");
+    add_member(&server, &account, &user, &[], None);
+    let refused = server.delete(&format!("/api/v1/accounts/{account}"));
+    assert_eq!((refused.status, refused.json()["code"].as_str()), (409, Some("account_has_members")));
+    assert_eq!(server.delete(&format!("/api/v1/accounts/{account}?force=true")).status, 204);
+}
+
+#[test]
+fn a_membership_that_expired_yesterday_grants_nothing_today() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Server::start_in(data.path(), &[]);
+    let account = create_account(&server, "acme");
+    let user = create_user(&server, "temp");
+    // Expires tomorrow, as the server sees the date today.
+    let tomorrow = server.get("/api/v1/me").json()["createdAt"].as_str().unwrap()[..10].to_owned();
+    let tomorrow = next_day(&tomorrow);
+    add_member(&server, &account, &user, &["account-admin"], Some(&tomorrow));
+    let token = server.login("temp", PASSWORD);
+    assert_eq!(server.request_as(&token, "GET", &format!("/api/v1/accounts/{account}/members"), &[], None).status, 200);
+    server.terminate();
+
+    // Two days on, the membership has expired: it grants nothing and lists no one.
+    let later = Server::start_in(data.path(), &["--clock-offset-seconds", "172800"]);
+    let token = later.login("temp", PASSWORD);
+    let denied = later.request_as(&token, "GET", &format!("/api/v1/accounts/{account}/members"), &[], None);
+    assert_eq!(denied.status, 403);
+    let members = later.get(&format!("/api/v1/accounts/{account}/members")).json();
+    assert_eq!(members["items"], json!([]));
+}
+
+fn next_day(date: &str) -> String {
+    let (y, m, d): (u32, u32, u32) =
+        (date[..4].parse().unwrap(), date[5..7].parse().unwrap(), date[8..].parse().unwrap());
+    let days_in_month = match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let (y, m, d) = if d < days_in_month {
+        (y, m, d + 1)
+    } else if m < 12 {
+        (y, m + 1, 1)
+    } else {
+        (y + 1, 1, 1)
+    };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[test]
+fn an_account_admin_of_a_reads_and_changes_nothing_of_b_through_any_route() {
+    let server = Server::start();
+    let a = create_account(&server, "account-a");
+    let b = create_account(&server, "account-b");
+    let admin_a = create_user(&server, "admin-a");
+    let in_b = create_user(&server, "member-b");
+    add_member(&server, &a, &admin_a, &["account-admin"], None);
+    add_member(&server, &b, &in_b, &[], None);
+    let token = server.login("admin-a", PASSWORD);
+    let routes: [(&str, String, Option<Value>); 9] = [
+        ("GET", format!("/api/v1/users/{in_b}"), None),
+        ("GET", format!("/api/v1/users/{in_b}/permissions"), None),
+        ("GET", format!("/api/v1/users/{in_b}/lock"), None),
+        ("GET", format!("/api/v1/accounts/{b}/members"), None),
+        ("GET", format!("/api/v1/accounts/{b}/members?email=member"), None),
+        ("PUT", format!("/api/v1/accounts/{b}/members/{in_b}"), Some(json!({"roles": []}))),
+        ("DELETE", format!("/api/v1/accounts/{b}/members/{in_b}"), None),
+        (
+            "POST",
+            format!("/api/v1/accounts/{b}/invitations"),
+            Some(json!({"emailAddress": "x@example.com", "roles": []})),
+        ),
+        ("DELETE", format!("/api/v1/accounts/{b}/invitations/{in_b}"), None),
+    ];
+    for (method, path, body) in &routes {
+        let reply = server.request_as(&token, method, path, &[], body.as_ref());
+        assert_eq!(reply.status, 404, "{method} {path} from account A: {}", String::from_utf8_lossy(&reply.body));
+    }
+    // What the account administrator holds nowhere is a plain 403.
+    for (method, path) in [
+        ("GET", format!("/api/v1/accounts/{b}")),
+        ("GET", "/api/v1/users".to_owned()),
+        ("DELETE", format!("/api/v1/users/{in_b}")),
+    ] {
+        assert_eq!(server.request_as(&token, method, &path, &[], None).status, 403, "{method} {path}");
+    }
+    // Account B's member is untouched, and account A's own routes work.
+    assert_eq!(server.get(&format!("/api/v1/accounts/{b}/members")).json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(server.request_as(&token, "GET", &format!("/api/v1/accounts/{a}/members"), &[], None).status, 200);
+}
+
+fn wait_for_mail(server: &Server, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mail = server.outbox();
+        if mail.len() >= count || Instant::now() > deadline {
+            return mail;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn token_in(mail: &str) -> String {
+    mail.lines().map(str::trim).find(|l| l.len() == 43).expect("the mail carries a token").to_owned()
+}
+
+#[test]
+fn invitations_are_sent_resent_accepted_and_expire() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Server::start_in(data.path(), &[]);
+    let account = create_account(&server, "acme");
+    let invite = |email: &str| {
+        server.post(&format!("/api/v1/accounts/{account}/invitations"), &json!({"emailAddress": email, "roles": []}))
+    };
+    let invited = invite("new@example.com");
+    assert_eq!(invited.status, 201, "{}", String::from_utf8_lossy(&invited.body));
+    let invited = invited.json();
+    assert_eq!(invited["invitationStatus"], "Pending");
+    assert_eq!(invited["emailAddress"], "new@example.com");
+    let user = invited["userId"].as_str().unwrap().to_owned();
+    let first = token_in(&wait_for_mail(&server, 1)[0]);
+    let resent = server.post(&format!("/api/v1/accounts/{account}/invitations/{user}/resend"), &json!({}));
+    assert_eq!(resent.status, 201);
+    let second = token_in(&wait_for_mail(&server, 2)[1]);
+    let accept = |token: &str| {
+        let body = json!({"token": token, "password": PASSWORD, "firstName": "Nia", "lastName": "Lee"});
+        server.request("POST", "/api/v1/invitations/accept", &[], Some(&body))
+    };
+    let old = accept(&first);
+    assert_eq!((old.status, old.json()["errors"][0]["code"].as_str()), (400, Some("invalid_token")));
+    assert_eq!(accept(&second).status, 200);
+    let token = server.login("new@example.com", PASSWORD);
+    assert_eq!(server.request_as(&token, "GET", "/api/v1/me", &[], None).json()["firstName"], "Nia");
+
+    assert_eq!(invite("late@example.com").status, 201);
+    let late = token_in(&wait_for_mail(&server, 3)[2]);
+    server.terminate();
+    let later = Server::start_in(data.path(), &["--clock-offset-seconds", "691200"]);
+    let body = json!({"token": late, "password": PASSWORD});
+    let expired = later.request("POST", "/api/v1/invitations/accept", &[], Some(&body));
+    assert_eq!((expired.status, expired.json()["errors"][0]["code"].as_str()), (400, Some("expired_token")));
+}
