@@ -131,6 +131,7 @@ pub fn handle(env: &Env, request: &Request) -> Response {
         ("DELETE", ["api", "v1", "accounts", id, "invitations", user]) => accounts::revoke(env, &ctx, id, user),
         ("POST", ["api", "v1", "users"]) => users::create(env, &ctx, request),
         ("GET", ["api", "v1", "users"]) => users::list(env, &ctx, request),
+        ("GET", ["api", "v1", "users", "recap"]) => users::recap(env, &ctx, request),
         ("GET", ["api", "v1", "users", id]) => users::get(env, &ctx, id),
         ("PATCH", ["api", "v1", "users", id]) => users::update(env, &ctx, request, id),
         ("DELETE", ["api", "v1", "users", id]) => users::delete(env, &ctx, request, id),
@@ -171,7 +172,7 @@ fn route_template(segments: &[&str]) -> String {
     for (i, segment) in segments.iter().enumerate() {
         template.push('/');
         match i.checked_sub(1).map(|p| segments[p]) {
-            Some("users" | "roles" | "accounts") if i == 3 => template.push_str("{id}"),
+            Some("users" | "roles" | "accounts") if i == 3 && *segment != "recap" => template.push_str("{id}"),
             Some("attribute-definitions") if i == 3 => template.push_str("{name}"),
             Some("members" | "invitations") if i == 5 => template.push_str("{userId}"),
             Some("api-keys") => template.push_str("{key}"),

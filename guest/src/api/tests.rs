@@ -217,3 +217,23 @@ fn the_token_endpoint_speaks_rfc_6749() {
     req.body = b"grant_type=password".to_vec();
     assert_eq!(body(&handle(&t.env(), &req))["error"], "unsupported_grant_type");
 }
+
+#[test]
+fn fields_select_what_a_list_returns() {
+    let t = TestEnv::new();
+    create_jane(&t);
+    let reply =
+        handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users?fields=userName,email&userName=jane", None));
+    assert_eq!(body(&reply)["items"], json!([{"userName": "jane", "email": "jane@example.com"}]));
+    let unknown = handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users?fields=password", None));
+    assert_eq!((unknown.status, body(&unknown)["errors"][0]["code"].as_str()), (400, Some("unknown_field")));
+}
+
+#[test]
+fn recap_answers_counts_by_value() {
+    let t = TestEnv::new();
+    create_jane(&t);
+    let reply = handle(&t.env(), &request_as_admin(&t, "GET", "/api/v1/users/recap?target=status", None));
+    assert_eq!(reply.status, 200);
+    assert_eq!(body(&reply), json!({"items": [{"targetValue": "active", "count": 2}], "totalItems": 2}));
+}

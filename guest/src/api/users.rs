@@ -77,18 +77,83 @@ pub fn delete(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> R
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageBody<'a> {
-    items: &'a [User],
+    items: &'a [serde_json::Value],
     next_cursor: Option<&'a str>,
     limit: u32,
+}
+
+/// `GET /api/v1/users/recap?target=FIELD` with the list's filters: `{items: [{targetValue,
+/// count}], totalItems}`, counts of the matching users by the value of one field.
+pub fn recap(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
+    let mut pairs = request.query_pairs();
+    let target = pairs.iter().position(|(name, _)| name == "target").map(|i| pairs.remove(i).1);
+    let Some(target) = target else {
+        return Err(Error::invalid("target", "required", "names the field to count by").into());
+    };
+    let query = parse_query(&pairs)?;
+    let counts = users::recap(env, ctx, &query, &target)?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let items: Vec<serde_json::Value> =
+        counts.into_iter().map(|(value, count)| serde_json::json!({"targetValue": value, "count": count})).collect();
+    Ok(Response::json(200, &serde_json::json!({"items": items, "totalItems": total})))
 }
 
 /// `GET /api/v1/users`: filters `userName`, `email`, `displayName` (exact, or a prefix when
 /// the value ends with `*`) and `status`; `sort` and `order`; `limit` with `page` or `cursor`.
 pub fn list(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
-    let query = parse_query(&request.query_pairs())?;
+    let mut pairs = request.query_pairs();
+    let fields = select_fields(&mut pairs)?;
+    let query = parse_query(&pairs)?;
     let page = users::list(env, ctx, &query)?;
-    let body = PageBody { items: &page.items, next_cursor: page.next_cursor.as_deref(), limit: query.limit };
+    let items = project(&page.items, &fields);
+    let body = PageBody { items: &items, next_cursor: page.next_cursor.as_deref(), limit: query.limit };
     Ok(Response::json(200, &body))
+}
+
+/// Take the `fields` parameters (comma-separated or repeated; seed 003's `target`) out of
+/// `pairs`: the user fields to return, or none for all.
+fn select_fields(pairs: &mut Vec<(String, String)>) -> Result<Vec<String>, Error> {
+    let mut fields = Vec::new();
+    pairs.retain(|(name, value)| {
+        let selecting = name == "fields";
+        if selecting {
+            fields.extend(value.split(',').map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned));
+        }
+        !selecting
+    });
+    let known = serde_json::to_value(sample()).expect("users serialize");
+    let mut errors = FieldErrors::new();
+    for field in &fields {
+        if known.get(field).is_none() {
+            errors.push(FieldError::new("fields", "unknown_field", format!("{field} is not a user field")));
+        }
+    }
+    errors.finish(fields)
+}
+
+fn sample() -> User {
+    users::validate_new(
+        NewUser { email: Some("sample@example.com".into()), ..NewUser::default() },
+        crate::model::user::UserId::generate(),
+        String::new(),
+    )
+    .expect("the sample user is valid")
+    .0
+}
+
+/// The users as JSON, with only `fields` when any are named.
+fn project(items: &[User], fields: &[String]) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .map(|user| {
+            let full = serde_json::to_value(user).expect("users serialize");
+            if fields.is_empty() {
+                return full;
+            }
+            let serde_json::Value::Object(map) = full else { unreachable!("a user is a JSON object") };
+            serde_json::Value::Object(map.into_iter().filter(|(k, _)| fields.contains(k)).collect())
+        })
+        .collect()
 }
 
 fn parse_query(pairs: &[(String, String)]) -> Result<Query, Error> {

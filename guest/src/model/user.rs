@@ -163,6 +163,24 @@ impl TextField {
         }
     }
 
+    /// The field's value in a user.
+    pub fn value(self, user: &User) -> Option<&str> {
+        match self {
+            TextField::FirstName => user.first_name.as_deref(),
+            TextField::LastName => user.last_name.as_deref(),
+            TextField::DisplayName => user.display_name.as_deref(),
+            TextField::Phone => user.phone.as_deref(),
+            TextField::Fax => user.fax.as_deref(),
+            TextField::Street => user.street.as_deref(),
+            TextField::City => user.city.as_deref(),
+            TextField::State => user.state.as_deref(),
+            TextField::Zipcode => user.zipcode.as_deref(),
+            TextField::Country => user.country.as_deref(),
+            TextField::Locale => user.locale.as_deref(),
+            TextField::Timezone => user.timezone.as_deref(),
+        }
+    }
+
     /// The field's slot in a user.
     pub fn slot(self, user: &mut User) -> &mut Option<String> {
         match self {

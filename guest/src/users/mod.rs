@@ -70,6 +70,50 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &Query) -> Result<Page, Erro
     })
 }
 
+/// Counts of the users matching `query`, grouped by the value of `field` (seed 003's
+/// recap), sorted by value; users without a value count under `null`. Read in pages of one
+/// snapshot, so memory holds one page and the counts, never every user.
+pub fn recap(env: &Env, ctx: &RequestContext, query: &Query, field: &str) -> Result<Vec<(Option<String>, u64)>, Error> {
+    if !is_recap_field(field) {
+        return Err(Error::invalid("target", "unknown_field", format!("{field} cannot be counted by")));
+    }
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersList, Target::Any)?;
+        let mut counts = std::collections::BTreeMap::<Option<String>, u64>::new();
+        let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
+        loop {
+            let page = query::run(txn, &page_query)?;
+            for user in &page.items {
+                *counts.entry(recap_value(user, field)).or_default() += 1;
+            }
+            match page.next_cursor {
+                Some(cursor) => page_query.start = query::Start::Cursor(cursor),
+                None => return Ok(counts.into_iter().collect()),
+            }
+        }
+    })
+}
+
+/// The value of `field` (a camelCase field a recap counts by) as text; `None` when unset.
+fn recap_value(user: &User, field: &str) -> Option<String> {
+    if let Some(text) = TextField::ALL.iter().find(|f| f.name() == field) {
+        return text.value(user).map(str::to_owned);
+    }
+    Some(match field {
+        "status" => user.status.as_str().to_owned(),
+        "canLogin" => user.can_login.to_string(),
+        "shared" => user.shared.to_string(),
+        "optIn" => user.opt_in.to_string(),
+        _ => return None,
+    })
+}
+
+/// Whether a recap can count by `field`.
+fn is_recap_field(field: &str) -> bool {
+    TextField::ALL.iter().any(|f| f.name() == field) || ["status", "canLogin", "shared", "optIn"].contains(&field)
+}
+
 /// Apply `patch` to the user with `id`. A patch that changes nothing leaves the version.
 /// On their own record, users without `users:update` may change everything but their
 /// status and whether they can log in. Disabling a user ends their sessions.

@@ -268,3 +268,30 @@ fn a_user_reads_and_changes_their_own_record_but_not_their_status_or_others() {
     assert_eq!(update(&t.env(), &me, &jane.id.to_string(), disable), Err(Error::Forbidden("users:update".into())));
     assert_eq!(list(&t.env(), &me, &list_query()).map(|_| ()), Err(Error::Forbidden("users:list".into())));
 }
+
+#[test]
+fn recap_counts_match_a_direct_count_of_the_filtered_users() {
+    let t = seeded();
+    let query = Query { email: Some(TextMatch::Prefix("a".into())), ..list_query() };
+    let counts = recap(&t.env(), &t.admin(), &query, "status").unwrap();
+    let everyone = walk(&t, Query { limit: 1000, ..list_query() });
+    let direct =
+        |status: UserStatus| everyone.iter().filter(|u| u.email.starts_with('a') && u.status == status).count() as u64;
+    assert_eq!(
+        counts,
+        [
+            (Some("active".to_owned()), direct(UserStatus::Active)),
+            (Some("inactive".to_owned()), direct(UserStatus::Inactive))
+        ]
+    );
+    let by_display = recap(&t.env(), &t.admin(), &list_query(), "displayName").unwrap();
+    assert_eq!(by_display.iter().map(|(_, n)| n).sum::<u64>(), 21);
+    assert_eq!(by_display[0], (None, 1), "the administrator has no display name");
+}
+
+#[test]
+fn recap_refuses_a_field_it_cannot_count_by() {
+    let t = seeded();
+    let Err(Error::Invalid(fields)) = recap(&t.env(), &t.admin(), &list_query(), "password") else { panic!() };
+    assert_eq!((fields[0].field.as_str(), fields[0].code), ("target", "unknown_field"));
+}
