@@ -218,3 +218,23 @@ fn health_and_readiness_are_answered() {
     assert_eq!(server.request("GET", "/healthz", &[], None).status, 200);
     assert_eq!(server.request("GET", "/readyz", &[], None).status, 200);
 }
+
+#[test]
+fn recap_counts_match_a_direct_count_and_fields_select_what_comes_back() {
+    let server = Server::start();
+    for (i, status) in ["active", "inactive", "active", "active", "inactive"].iter().enumerate() {
+        let body = json!({"userName": format!("r{i}"), "email": format!("r{i}@example.com"), "status": status, "country": if i % 2 == 0 { "US" } else { "DE" }});
+        assert_eq!(server.post("/api/v1/users", &body).status, 201);
+    }
+    let recap = server.get("/api/v1/users/recap?target=status&email=r*").json();
+    let listed = server.get("/api/v1/users?email=r*&limit=1000").json();
+    let direct = |status: &str| listed["items"].as_array().unwrap().iter().filter(|u| u["status"] == status).count();
+    assert_eq!(
+        recap,
+        json!({"items": [{"targetValue": "active", "count": direct("active")}, {"targetValue": "inactive", "count": direct("inactive")}], "totalItems": 5})
+    );
+    let by_country = server.get("/api/v1/users/recap?target=country&status=active&email=r*").json();
+    assert_eq!(by_country["items"], json!([{"targetValue": "US", "count": 3}]));
+    let selected = server.get("/api/v1/users?email=r0*&fields=userName,country").json();
+    assert_eq!(selected["items"], json!([{"userName": "r0", "country": "US"}]));
+}
