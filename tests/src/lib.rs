@@ -193,6 +193,18 @@ impl Server {
         self.request_as(self.admin_token(), "DELETE", path, &[], None)
     }
 
+    /// The outbox once it holds at least `count` messages (or after 30 s, as it is then).
+    pub fn wait_for_mail(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mail = self.outbox();
+            if mail.len() >= count || Instant::now() > deadline {
+                return mail;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The mail the server has written to `<data-dir>/outbox/`, oldest first.
     pub fn outbox(&self) -> Vec<String> {
         let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) else { return Vec::new() };
@@ -248,4 +260,11 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
+}
+
+/// The token a mail carries: the one line that is 43 characters of base64url.
+pub fn token_in(mail: &str) -> String {
+    let is_token =
+        |line: &&str| line.len() == 43 && line.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    mail.lines().map(str::trim).find(is_token).expect("the mail carries a token").to_owned()
 }

@@ -4,11 +4,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use roster_tests::{ADMIN, Server, roster_bin};
+use roster_tests::{ADMIN, Server, roster_bin, token_in};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "tulip marble ocean";
@@ -201,18 +200,6 @@ fn a_rejected_password_names_the_rule_it_broke() {
     assert_eq!(reply.json()["errors"][0]["code"], "common");
 }
 
-/// Wait for the outbox to hold `count` messages.
-fn wait_for_mail(server: &Server, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mail = server.outbox();
-        if mail.len() >= count || Instant::now() > deadline {
-            return mail;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn the_lost_password_flow_goes_through_the_outbox() {
     let server = Server::start();
@@ -223,10 +210,10 @@ fn the_lost_password_flow_goes_through_the_outbox() {
     let known = server.request("POST", "/api/v1/auth/password/lost", &[], Some(&json!({"email": "lost@example.com"})));
     assert_eq!((unknown.status, known.status), (202, 202));
     assert_eq!(unknown.body, known.body, "the answer does not tell whether the address exists");
-    let mail = wait_for_mail(&server, 1);
+    let mail = server.wait_for_mail(1);
     assert_eq!(mail.len(), 1, "exactly one message, for the known address");
     assert!(mail[0].contains("To: lost@example.com"), "{}", mail[0]);
-    let token = mail[0].lines().map(str::trim).find(|l| l.len() == 43).expect("the mail carries the token").to_owned();
+    let token = token_in(&mail[0]);
     let reset = json!({"token": token, "password": "harbour lantern 7"});
     assert_eq!(server.request("POST", "/api/v1/auth/password/reset", &[], Some(&reset)).status, 204);
     server.login("lost", "harbour lantern 7");
