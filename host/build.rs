@@ -43,7 +43,13 @@ fn main() {
 
     // OUT_DIR is `<target>/<profile>/build/<pkg>-<hash>/out`.
     let target_dir = out_dir.ancestors().nth(4).expect("OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out");
-    let guest_target = target_dir.join("guest");
+    // One guest build per checkout: cargo can take two clones sharing a target directory
+    // (as CI's does) for the same package and call a stale guest fresh.
+    let checkout = workspace
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    let guest_target = target_dir.join("guest").join(format!("{checkout:016x}"));
 
     check_wasm_target_installed();
     build_guest(&workspace, &guest_target);
@@ -56,6 +62,8 @@ fn main() {
     fs::copy(&built, &embedded)
         .unwrap_or_else(|e| fail(&format!("cannot copy the guest component {}: {e}", built.display())));
     println!("cargo:rustc-env=ROSTER_GUEST_WASM={}", embedded.display());
+    // Where people find the component the last build embedded (`wasm-tools component wit`).
+    let _ = fs::copy(&built, target_dir.join(format!("{GUEST_ARTIFACT}.wasm")));
 
     rerun_if_changed(&workspace, &release_dir.join(format!("{GUEST_ARTIFACT}.d")));
 }

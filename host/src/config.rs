@@ -65,13 +65,15 @@ pub struct Rules {
     pub lockout_max_seconds: u64,
     /// How long a lost-password reset token lives, in seconds: a minute to a day.
     pub reset_token_ttl_seconds: u64,
+    /// How long an invitation lives, in seconds: an hour to 30 days.
+    pub invitation_ttl_seconds: u64,
 }
 
 const DAY_SECONDS: u64 = 86_400;
 
 impl Rules {
     /// The defaults: 8-character passwords, one-hour tokens, a lock after 10 failures that
-    /// starts at a minute and grows to an hour, 30-minute reset tokens.
+    /// starts at a minute and grows to an hour, 30-minute reset tokens, week-long invitations.
     pub const DEFAULT: Rules = Rules {
         password_min_length: 8,
         token_ttl_seconds: 3600,
@@ -79,6 +81,7 @@ impl Rules {
         lockout_base_seconds: 60,
         lockout_max_seconds: 3600,
         reset_token_ttl_seconds: 1800,
+        invitation_ttl_seconds: 7 * DAY_SECONDS,
     };
 
     /// Check every rule against its range; the error names the first bad one.
@@ -89,6 +92,7 @@ impl Rules {
         check_range("lockout_base_seconds", self.lockout_base_seconds, 1, DAY_SECONDS)?;
         check_range("lockout_max_seconds", self.lockout_max_seconds, self.lockout_base_seconds, 30 * DAY_SECONDS)?;
         check_range("reset_token_ttl_seconds", self.reset_token_ttl_seconds, 60, DAY_SECONDS)?;
+        check_range("invitation_ttl_seconds", self.invitation_ttl_seconds, 3600, 30 * DAY_SECONDS)?;
         Ok(())
     }
 }
@@ -160,6 +164,13 @@ impl Secret {
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)
+    }
+}
+
+/// A secret read from a configuration file.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
     }
 }
 
@@ -312,7 +323,7 @@ mod tests {
     #[test]
     fn every_rule_out_of_range_is_rejected_by_name() {
         type BreakIt = fn(&mut Rules);
-        let cases: [(&str, BreakIt); 11] = [
+        let cases: [(&str, BreakIt); 13] = [
             ("password_min_length", |r| r.password_min_length = 7),
             ("password_min_length", |r| r.password_min_length = 65),
             ("token_ttl_seconds", |r| r.token_ttl_seconds = 59),
@@ -324,6 +335,8 @@ mod tests {
             ("reset_token_ttl_seconds", |r| r.reset_token_ttl_seconds = 59),
             ("reset_token_ttl_seconds", |r| r.reset_token_ttl_seconds = 86_401),
             ("lockout_base_seconds", |r| r.lockout_base_seconds = 86_401),
+            ("invitation_ttl_seconds", |r| r.invitation_ttl_seconds = 3599),
+            ("invitation_ttl_seconds", |r| r.invitation_ttl_seconds = 30 * 86_400 + 1),
         ];
         for (setting, break_it) in cases {
             let mut config = config();
@@ -343,10 +356,12 @@ mod tests {
             lockout_base_seconds: 86_400,
             lockout_max_seconds: 86_400,
             reset_token_ttl_seconds: 60,
+            invitation_ttl_seconds: 3600,
         };
         config.validate().expect("the bounds are valid");
         config.rules.password_min_length = 8;
         config.rules.token_ttl_seconds = 30 * 86_400;
+        config.rules.invitation_ttl_seconds = 30 * 86_400;
         config.validate().expect("the bounds are valid");
     }
 

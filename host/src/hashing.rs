@@ -12,6 +12,8 @@ use password_hash::rand_core::OsRng;
 use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use tokio::sync::Semaphore;
 
+use crate::metrics::HashMetrics;
+
 /// argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Argon2Params {
@@ -59,6 +61,7 @@ pub struct Hasher {
 struct Inner {
     params: Params,
     permits: Semaphore,
+    metrics: HashMetrics,
 }
 
 /// Verifying a stored hash costs what its own parameters say, and the stored string comes
@@ -72,7 +75,13 @@ impl Hasher {
         let params =
             params.to_params().map_err(|e| HashError::Unavailable(format!("invalid argon2 parameters: {e}")))?;
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
-        Ok(Hasher { inner: Arc::new(Inner { params, permits: Semaphore::new(threads) }) })
+        let inner = Inner { params, permits: Semaphore::new(threads), metrics: HashMetrics::default() };
+        Ok(Hasher { inner: Arc::new(inner) })
+    }
+
+    /// The pool's instruments: its queue and how long hashes wait in it.
+    pub fn metrics(&self) -> &HashMetrics {
+        &self.inner.metrics
     }
 
     /// Hash `password` with argon2id and a fresh random salt, as a PHC string.
@@ -110,8 +119,10 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> Result<R, HashError> + Send + 'static,
     ) -> Result<R, HashError> {
+        let queued = self.inner.metrics.enqueue();
         let _permit =
             self.inner.permits.acquire().await.map_err(|_| HashError::Unavailable("hashing pool closed".into()))?;
+        drop(queued);
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|e| HashError::Unavailable(format!("hashing thread failed: {e}")))?

@@ -3,7 +3,9 @@
 //! [`server::Server`] is the HTTP front, [`runtime::Runtime`] runs the component (and
 //! [`users::Users`] and [`auth::Auth`] call its typed exports), [`storage`] and [`hashing`]
 //! back the interfaces the component imports, implemented in [`imports`]. [`mail`] delivers
-//! the mail the component queues; [`bootstrap`] creates the first administrator.
+//! the mail the component queues; [`bootstrap`] creates the first administrator. [`cli`] and
+//! [`config_file`] turn flags, environment and file into a [`config::ServeConfig`];
+//! [`logging`] and [`metrics`] are what the server tells its operator.
 
 #![warn(missing_docs)]
 
@@ -13,9 +15,12 @@ pub mod bootstrap;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod config_file;
 pub mod hashing;
 pub mod imports;
+pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod problem;
 pub mod runtime;
 pub mod server;

@@ -24,6 +24,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{JoinError, JoinHandle};
 
 use crate::config::{ConfigError, MailConfig};
+use crate::metrics::MailMetrics;
 use crate::storage::{OutboxId, Queued, Storage, StorageError};
 
 /// The folder, inside the data directory, where messages are written as `<id>.eml` files when
@@ -161,6 +162,7 @@ pub struct Mailer {
     from: Mailbox,
     transport: Transport,
     outbox_dir: PathBuf,
+    metrics: MailMetrics,
 }
 
 enum Transport {
@@ -191,7 +193,12 @@ impl Mailer {
             None => Transport::Files,
             Some(url) => Transport::Smtp(smtp_transport(url).map_err(|reason| ConfigError::new("smtp_url", reason))?),
         };
-        Ok(Mailer { from, transport, outbox_dir: outbox_dir(data_dir) })
+        Ok(Mailer { from, transport, outbox_dir: outbox_dir(data_dir), metrics: MailMetrics::default() })
+    }
+
+    /// The relay's instrument: delivery attempts by outcome.
+    pub fn metrics(&self) -> &MailMetrics {
+        &self.metrics
     }
 
     fn failed_dir(&self) -> PathBuf {
@@ -280,6 +287,7 @@ impl Worker {
                     false
                 }
                 Err(error) => {
+                    self.mailer.metrics.count("deferred");
                     tracing::warn!(%error, ?retry_in, "mail delivery failed; retrying");
                     true
                 }
@@ -322,7 +330,9 @@ impl Worker {
             Err(error) => {
                 tracing::error!(%id, %error, "a queued message cannot be delivered; it moves to the failed folder");
                 write_durably(self.mailer.failed_dir(), format!("{id}.json"), queued.message).await?;
-                return self.remove(id).await;
+                self.remove(id).await?;
+                self.mailer.metrics.count("undeliverable");
+                return Ok(());
             }
         };
         let bytes = email.formatted();
@@ -345,6 +355,7 @@ impl Worker {
             },
         };
         self.remove(id).await?;
+        self.mailer.metrics.count(outcome);
         tracing::info!(%id, %domain, outcome, "mail left the outbox");
         Ok(())
     }
@@ -597,6 +608,21 @@ mod tests {
         relay.stop().await;
         assert_eq!(files(&outbox.join(FAILED_DIR)), vec![format!("{broken}.json")]);
         assert!(files(&outbox).contains(&format!("{good}.eml")));
+    }
+
+    #[tokio::test]
+    async fn each_delivery_is_counted_by_its_outcome() {
+        let (dir, storage) = open_temp();
+        let mut txn = storage.begin_write().expect("begin write");
+        txn.enqueue(b"not a message").expect("enqueue");
+        txn.commit().expect("commit");
+        queue_one(&storage, &message("a@example.com", "after", "x"));
+        let mailer = mailer(dir.path(), None);
+        let metrics = mailer.metrics().clone();
+        let relay = start(&storage, mailer);
+        wait_until("both are counted", || metrics.delivered("undeliverable") + metrics.delivered("written") == 2).await;
+        relay.stop().await;
+        assert_eq!((metrics.delivered("undeliverable"), metrics.delivered("written")), (1, 1));
     }
 
     #[tokio::test]

@@ -16,7 +16,7 @@ use crate::runtime::CallError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The header that carries a request's correlation id, as the component reads it.
-const CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+pub const CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
 
 /// What a problem response repeats of the request it answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

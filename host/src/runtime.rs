@@ -33,6 +33,7 @@ use crate::hashing::{HashError, Hasher};
 use crate::imports::crypto::{CryptoImports, CryptoView};
 use crate::imports::settings::{SettingsImports, SettingsView};
 use crate::imports::store::{StoreCtx, StoreImports, StoreView};
+use crate::metrics::{RuntimeMetrics, TrapKind};
 use crate::storage::{Storage, StorageError};
 
 /// The component built from `guest/` together with this host (see `build.rs`).
@@ -40,6 +41,11 @@ pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("ROSTER_GUEST_WASM"))
 
 /// How often the epoch advances; the granularity of deadlines and of guest time slices.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// How long a call waits for a free instance slot before it is refused as overloaded: long
+/// enough to ride out a burst, short enough that a client told to retry hears so at once
+/// instead of waiting out its deadline.
+pub const SLOT_WAIT: Duration = Duration::from_millis(100);
 
 /// Core instances, tables and memories one component may hold. wit-component wraps the
 /// guest's module in shim and fixup modules, so one component is several core instances and
@@ -101,8 +107,8 @@ pub enum CallError {
     /// The call ran past its deadline and was stopped.
     #[error("the call missed its deadline")]
     DeadlineExceeded,
-    /// Every instance slot stayed busy until the deadline.
-    #[error("no instance slot came free before the deadline")]
+    /// Every instance slot stayed busy for [`SLOT_WAIT`] (or until the deadline, if sooner).
+    #[error("no instance slot came free in time")]
     Overloaded,
     /// The guest wanted more memory than its cap and trapped.
     #[error("the component ran out of memory")]
@@ -135,6 +141,7 @@ pub struct Runtime {
     slots: Arc<Semaphore>,
     request_deadline: Duration,
     memory_cap: usize,
+    metrics: RuntimeMetrics,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -201,12 +208,23 @@ impl Runtime {
             slots: Arc::new(Semaphore::new(config.max_instances as usize)),
             request_deadline: config.request_deadline,
             memory_cap: config.memory_cap,
+            metrics: RuntimeMetrics::default(),
         })
     }
 
     /// The database this runtime serves from.
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    /// The password hasher the component's `roster:iam/crypto` uses.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// The runtime's instruments: instantiation times and calls that ended early.
+    pub fn metrics(&self) -> &RuntimeMetrics {
+        &self.metrics
     }
 
     /// Drop the compiled component and close the database (if no Store still uses it).
@@ -240,19 +258,23 @@ impl Runtime {
             http.new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Trap(e.into_boxed_dyn_error()))?;
         let response_out = http.new_response_outparam(sender).map_err(|e| CallError::Trap(e.into_boxed_dyn_error()))?;
         let pre = self.proxy_pre.clone();
+        let metrics = self.metrics.clone();
 
         // The instance runs in its own task so that it can go on streaming the body after
         // the head is returned, and so that a deadline here does not wait for it.
         let task = tokio::spawn(async move {
             let store = &mut guest.store;
             let result = async {
+                let started = Instant::now();
                 let proxy = pre.instantiate_async(&mut *store).await?;
+                metrics.observe_instantiation(started.elapsed());
                 proxy.wasi_http_incoming_handler().call_handle(&mut *store, request, response_out).await
             }
             .await
             .map_err(|error| classify(error, store));
             drop(guest);
             if let Err(error) = &result {
+                count_failure(&metrics, error);
                 tracing::error!(error = ?error, "component failed while handling a request");
             }
             result
@@ -264,11 +286,20 @@ impl Runtime {
             // The outparam was dropped with the Store: the task has ended.
             Ok(Err(_)) => match task.await {
                 Ok(Ok(())) => Err(CallError::NoResponse),
+                // The task counted its own failure.
                 Ok(Err(error)) => Err(error),
-                Err(join) => Err(CallError::Trap(Box::new(join))),
+                Err(join) => {
+                    self.metrics.count_trap(TrapKind::Trap);
+                    Err(CallError::Trap(Box::new(join)))
+                }
             },
             Err(_elapsed) => {
                 task.abort();
+                // A task stopped before it saw its own deadline trap counts nothing itself.
+                // Waiting for it also frees its instance slot before the client hears back.
+                if task.await.is_err_and(|join| join.is_cancelled()) {
+                    self.metrics.count_trap(TrapKind::Deadline);
+                }
                 Err(CallError::DeadlineExceeded)
             }
         }
@@ -297,18 +328,26 @@ impl Runtime {
         let mut guest = self.new_store(deadline).await?;
         let store = &mut guest.store;
         let run = async {
+            let started = Instant::now();
             let roster: Roster = self.roster_pre.instantiate_async(&mut *store).await?;
+            self.metrics.observe_instantiation(started.elapsed());
             call(&mut *store, &roster).await
         };
-        match tokio::time::timeout_at(deadline.into(), run).await {
+        let result = match tokio::time::timeout_at(deadline.into(), run).await {
             Ok(result) => result.map_err(|error| classify(error, store)),
             Err(_elapsed) => Err(CallError::DeadlineExceeded),
+        };
+        if let Err(error) = &result {
+            count_failure(&self.metrics, error);
         }
+        result
     }
 
-    /// Wait (until `deadline`) for an instance slot, then make a fresh Store in it.
+    /// Wait (for at most [`SLOT_WAIT`], and not past `deadline`) for an instance slot, then
+    /// make a fresh Store in it.
     async fn new_store(&self, deadline: Instant) -> Result<SlottedStore, CallError> {
-        let slot = match tokio::time::timeout_at(deadline.into(), self.slots.clone().acquire_owned()).await {
+        let give_up = deadline.min(Instant::now() + SLOT_WAIT);
+        let slot = match tokio::time::timeout_at(give_up.into(), self.slots.clone().acquire_owned()).await {
             Ok(permit) => permit.expect("the slot semaphore is never closed"),
             Err(_elapsed) => return Err(CallError::Overloaded),
         };
@@ -347,12 +386,32 @@ impl Runtime {
     }
 }
 
+#[cfg(test)]
+impl Runtime {
+    /// Take every instance slot until the permit drops, as a burst of calls would.
+    pub(crate) fn occupy_all_slots(&self) -> OwnedSemaphorePermit {
+        let all = u32::try_from(self.slots.available_permits()).expect("at most MAX_INSTANCES slots");
+        self.slots.clone().try_acquire_many_owned(all).expect("the slot semaphore is never closed")
+    }
+}
+
 /// A Store and the instance slot it holds. Fields drop in declaration order, so the Store
 /// gives its instance back to the pooling allocator before the slot goes to the next call,
 /// however the call ends (even when its task is aborted).
 struct SlottedStore {
     store: Store<RequestState>,
     _slot: OwnedSemaphorePermit,
+}
+
+/// Count a call that ended in a trap, out of memory or past its deadline.
+fn count_failure(metrics: &RuntimeMetrics, error: &CallError) {
+    let kind = match error {
+        CallError::DeadlineExceeded => TrapKind::Deadline,
+        CallError::OutOfMemory(_) => TrapKind::OutOfMemory,
+        CallError::Trap(_) => TrapKind::Trap,
+        CallError::Overloaded | CallError::NoResponse | CallError::ErrorResponse(_) => return,
+    };
+    metrics.count_trap(kind);
 }
 
 /// Sort a failed call into deadline, out-of-memory or trap.

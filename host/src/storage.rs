@@ -15,6 +15,8 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::metrics::StoreMetrics;
+
 /// Every key and value the component stores. Keys sort bytewise.
 const ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("entries");
 
@@ -138,6 +140,7 @@ pub struct Storage {
     path: PathBuf,
     /// Woken after each commit that queued mail.
     outbox_signal: Arc<Notify>,
+    metrics: StoreMetrics,
 }
 
 impl fmt::Debug for Storage {
@@ -156,7 +159,12 @@ impl Storage {
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;
         txn.open_table(OUTBOX).map_err(backend("create the outbox table"))?;
         txn.commit().map_err(backend("commit"))?;
-        Ok(Storage { db: Arc::new(db), path, outbox_signal: Arc::new(Notify::new()) })
+        Ok(Storage { db: Arc::new(db), path, outbox_signal: Arc::new(Notify::new()), metrics: StoreMetrics::default() })
+    }
+
+    /// The storage's instruments: the time each commit takes.
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.metrics
     }
 
     /// The database file.
@@ -167,7 +175,7 @@ impl Storage {
     /// Begin a read transaction on the latest committed snapshot. Blocks briefly.
     pub fn begin_read(&self) -> Result<Transaction> {
         let txn = self.db.begin_read().map_err(backend("begin a read"))?;
-        Ok(Transaction { state: State::Read(txn), outbox_signal: None, queued: false })
+        Ok(Transaction { state: State::Read(txn), outbox_signal: None, metrics: None, queued: false })
     }
 
     /// Begin a write transaction. Blocks while another write transaction is open: redb has
@@ -180,6 +188,7 @@ impl Storage {
         Ok(Transaction {
             state: State::Write(Box::new(txn)),
             outbox_signal: Some(self.outbox_signal.clone()),
+            metrics: Some(self.metrics.clone()),
             queued: false,
         })
     }
@@ -205,7 +214,7 @@ impl Storage {
         // Undone, a removal would deliver the message twice after a crash.
         txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
         txn.open_table(OUTBOX).map_err(backend("open the outbox table"))?.remove(id.0).map_err(backend("delete"))?;
-        txn.commit().map_err(backend("commit"))
+        self.metrics.time_commit(|| txn.commit()).map_err(backend("commit"))
     }
 
     /// What the relay waits on: notified after every commit that queued a message. A
@@ -237,6 +246,8 @@ pub struct Transaction {
     state: State,
     /// The storage's outbox signal, for write transactions.
     outbox_signal: Option<Arc<Notify>>,
+    /// The storage's instruments, for write transactions.
+    metrics: Option<StoreMetrics>,
     /// Whether [`Transaction::enqueue`] queued a message.
     queued: bool,
 }
@@ -347,7 +358,11 @@ impl Transaction {
                 Ok(())
             }
             State::Write(txn) => {
-                txn.commit().map_err(backend("commit"))?;
+                match &self.metrics {
+                    Some(metrics) => metrics.time_commit(|| txn.commit()),
+                    None => txn.commit(),
+                }
+                .map_err(backend("commit"))?;
                 if let Some(signal) = self.outbox_signal.take().filter(|_| self.queued) {
                     signal.notify_one();
                 }
@@ -428,6 +443,17 @@ mod tests {
 
     fn keys(entries: &[Entry]) -> Vec<&[u8]> {
         entries.iter().map(|e| e.key.as_slice()).collect()
+    }
+
+    #[test]
+    fn write_commits_are_timed_and_read_commits_are_not() {
+        let (_dir, storage) = open_temp();
+        let (http, runtime, hash, mail) = Default::default();
+        let metrics = crate::metrics::Metrics::new(&http, &runtime, storage.metrics(), &hash, &mail);
+        fill(&storage, &[b"a"]);
+        storage.begin_read().expect("begin read").commit().expect("end the read");
+        let text = metrics.encode();
+        assert!(text.contains("roster_store_commit_duration_seconds_count 1\n"), "{text}");
     }
 
     #[test]

@@ -12,10 +12,17 @@ fn roster(args: &[&str]) -> std::process::Output {
 /// Start `roster serve` on `data_dir` and port 0 with `env`, wait until it listens (or
 /// exits), stop it, and return whether it started and what it wrote to stderr.
 fn serve_once(data_dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
+    serve_while(data_dir, &[], env, |_| {})
+}
+
+/// [`serve_once`] with extra `args`, calling `use_it` with the base URL (`http://…`) while the
+/// server runs.
+fn serve_while(data_dir: &Path, args: &[&str], env: &[(&str, &str)], use_it: impl FnOnce(&str)) -> (bool, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -32,7 +39,14 @@ fn serve_once(data_dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
     });
     let stdout = BufReader::new(child.stdout.take().expect("piped"));
     // Ends at the listening line, or at EOF when start-up failed.
-    let started = stdout.lines().map_while(Result::ok).any(|line| line.starts_with("roster listening on "));
+    let base = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("roster listening on ").map(str::to_owned));
+    let started = base.is_some();
+    if let Some(base) = base {
+        use_it(&base);
+    }
     let _ = child.kill();
     child.wait().expect("roster exits");
     (started, stderr.join().expect("the stderr reader ends with the process"))
@@ -54,17 +68,21 @@ fn serve_help_names_every_flag_with_its_environment_variable() {
     let output = roster(&["serve", "--help"]);
     let text = String::from_utf8_lossy(&output.stdout);
     for flag in [
+        "--config",
         "--listen",
         "--data-dir",
         "--component",
         "--guest-memory-mib",
         "--request-deadline-ms",
+        "--max-instances",
+        "--log-format",
         "--password-min-length",
         "--token-ttl-seconds",
         "--lockout-threshold",
         "--lockout-base-seconds",
         "--lockout-max-seconds",
         "--reset-token-ttl-seconds",
+        "--invitation-ttl-seconds",
         "--mail-from",
         "--smtp-url",
         "--bootstrap-admin-user",
@@ -158,7 +176,71 @@ fn a_bad_setting_stops_start_up_naming_it() {
     let output = roster(&["serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--guest-memory-mib", "0"]);
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stderr);
-    assert!(text.contains("memory_cap"), "{text}");
+    assert!(text.contains("invalid setting `guest_memory_mib` (from --guest-memory-mib)"), "{text}");
+}
+
+#[test]
+fn a_config_file_setting_applies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("roster.toml");
+    std::fs::write(&file, "password_min_length = 20\n").expect("write the file");
+    let env =
+        [("ROSTER_CONFIG", file.to_str().expect("utf-8 path")), ("ROSTER_BOOTSTRAP_ADMIN_PASSWORD", "quiet harbour 7")];
+    let (started, stderr) = serve_once(&dir.path().join("data"), &env);
+    assert!(!started, "{stderr}");
+    assert!(stderr.contains("at least 20 characters"), "{stderr}");
+}
+
+#[test]
+fn the_environment_wins_over_the_config_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("roster.toml");
+    std::fs::write(&file, "guest_memory_mib = 0\n").expect("write the file");
+    let file = file.to_str().expect("utf-8 path");
+    let (started, stderr) = serve_once(&dir.path().join("data"), &[("ROSTER_CONFIG", file)]);
+    assert!(!started && stderr.contains("invalid setting `guest_memory_mib` (from "), "{stderr}");
+    let env = [("ROSTER_CONFIG", file), ("ROSTER_GUEST_MEMORY_MIB", "64")];
+    let (started, stderr) = serve_once(&dir.path().join("data"), &env);
+    assert!(started, "{stderr}");
+}
+
+#[test]
+fn an_unknown_key_in_the_config_file_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("roster.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nmax_instance = 8\n").expect("write the file");
+    let output = roster(&["serve", "--config", file.to_str().expect("utf-8 path")]);
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("unknown setting `max_instance`"), "{text}");
+}
+
+#[test]
+fn json_logs_have_one_line_per_request_and_never_its_credentials() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = [("RUST_LOG", "debug"), ("ROSTER_BOOTSTRAP_ADMIN_PASSWORD", "quiet harbour lantern 7")];
+    let (started, stderr) = serve_while(dir.path(), &["--log-format", "json"], &env, |base| {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let reply = agent
+            .post(format!("{base}/api/v1/auth/login"))
+            .header("authorization", "Bearer SECRET-TOKEN-19bd")
+            .header("x-correlation-id", "cli-log-1")
+            .content_type("application/json")
+            .send(r#"{"userName":"admin","password":"SECRET-PASSWORD-5e2a"}"#)
+            .expect("the server answers");
+        assert_eq!(reply.status(), 401);
+    });
+    assert!(started, "{stderr}");
+    assert!(!stderr.contains("SECRET-") && !stderr.contains("quiet harbour"), "{stderr}");
+    let requests: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .filter(|line: &serde_json::Value| line["target"] == "roster::request")
+        .collect();
+    let login = requests.iter().find(|line| line["correlation_id"] == "cli-log-1").expect("the login is logged");
+    assert_eq!((login["method"].as_str(), login["route"].as_str()), (Some("POST"), Some("/api/v1/auth/login")));
+    assert_eq!(login["status"], 401);
+    assert!(login["latency_ms"].is_number(), "{login}");
 }
 
 #[test]

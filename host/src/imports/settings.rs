@@ -32,6 +32,7 @@ fn to_wit(rules: &Rules) -> Settings {
         lockout_base_seconds,
         lockout_max_seconds,
         reset_token_ttl_seconds,
+        invitation_ttl_seconds,
     } = *rules;
     Settings {
         password_min_length,
@@ -40,6 +41,7 @@ fn to_wit(rules: &Rules) -> Settings {
         lockout_base_seconds,
         lockout_max_seconds,
         reset_token_ttl_seconds,
+        invitation_ttl_seconds,
     }
 }
 
@@ -57,6 +59,7 @@ mod tests {
             lockout_base_seconds: 30,
             lockout_max_seconds: 7200,
             reset_token_ttl_seconds: 900,
+            invitation_ttl_seconds: 86_400,
         };
         let settings = SettingsView { rules: &rules }.current().await.expect("never traps");
         assert_eq!(
@@ -67,8 +70,9 @@ mod tests {
                 settings.lockout_base_seconds,
                 settings.lockout_max_seconds,
                 settings.reset_token_ttl_seconds,
+                settings.invitation_ttl_seconds,
             ),
-            (15, 600, 5, 30, 7200, 900)
+            (15, 600, 5, 30, 7200, 900, 86_400)
         );
     }
 }
