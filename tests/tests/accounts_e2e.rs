@@ -127,7 +127,16 @@ fn an_account_admin_of_a_reads_and_changes_nothing_of_b_through_any_route() {
     add_member(&server, &a, &admin_a, &["account-admin"], None);
     add_member(&server, &b, &in_b, &[], None);
     let token = server.login("admin-a", PASSWORD);
-    let routes: [(&str, String, Option<Value>); 9] = [
+    let pending = server
+        .post(
+            &format!("/api/v1/accounts/{b}/invitations"),
+            &json!({"emailAddress": "pending-b@example.com", "roles": []}),
+        )
+        .json()["userId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let routes: [(&str, String, Option<Value>); 11] = [
         ("GET", format!("/api/v1/users/{in_b}"), None),
         ("GET", format!("/api/v1/users/{in_b}/permissions"), None),
         ("GET", format!("/api/v1/users/{in_b}/lock"), None),
@@ -141,21 +150,32 @@ fn an_account_admin_of_a_reads_and_changes_nothing_of_b_through_any_route() {
             Some(json!({"emailAddress": "x@example.com", "roles": []})),
         ),
         ("DELETE", format!("/api/v1/accounts/{b}/invitations/{in_b}"), None),
+        ("POST", format!("/api/v1/accounts/{b}/invitations/{pending}/resend"), Some(json!({}))),
+        ("DELETE", format!("/api/v1/accounts/{b}/invitations/{pending}"), None),
     ];
     for (method, path, body) in &routes {
         let reply = server.request_as(&token, method, path, &[], body.as_ref());
         assert_eq!(reply.status, 404, "{method} {path} from account A: {}", String::from_utf8_lossy(&reply.body));
     }
     // What the account administrator holds nowhere is a plain 403.
-    for (method, path) in [
-        ("GET", format!("/api/v1/accounts/{b}")),
-        ("GET", "/api/v1/users".to_owned()),
-        ("DELETE", format!("/api/v1/users/{in_b}")),
-    ] {
-        assert_eq!(server.request_as(&token, method, &path, &[], None).status, 403, "{method} {path}");
+    let held_nowhere: [(&str, String, Option<Value>); 10] = [
+        ("GET", format!("/api/v1/accounts/{b}"), None),
+        ("PATCH", format!("/api/v1/accounts/{b}"), Some(json!({"displayName": "taken over"}))),
+        ("DELETE", format!("/api/v1/accounts/{b}"), None),
+        ("GET", "/api/v1/accounts".to_owned(), None),
+        ("GET", "/api/v1/users".to_owned(), None),
+        ("GET", "/api/v1/users/recap?target=status".to_owned(), None),
+        ("PATCH", format!("/api/v1/users/{in_b}"), Some(json!({"city": "Oslo"}))),
+        ("DELETE", format!("/api/v1/users/{in_b}"), None),
+        ("POST", format!("/api/v1/users/{in_b}/password-reset"), Some(json!({"password": "river candle 12"}))),
+        ("GET", format!("/api/v1/users/{in_b}/api-keys"), None),
+    ];
+    for (method, path, body) in &held_nowhere {
+        let reply = server.request_as(&token, method, path, &[], body.as_ref());
+        assert_eq!(reply.status, 403, "{method} {path}: {}", String::from_utf8_lossy(&reply.body));
     }
-    // Account B's member is untouched, and account A's own routes work.
-    assert_eq!(server.get(&format!("/api/v1/accounts/{b}/members")).json()["items"].as_array().unwrap().len(), 1);
+    // Account B's member and pending invitation are untouched, and account A's own routes work.
+    assert_eq!(server.get(&format!("/api/v1/accounts/{b}/members")).json()["items"].as_array().unwrap().len(), 2);
     assert_eq!(server.request_as(&token, "GET", &format!("/api/v1/accounts/{a}/members"), &[], None).status, 200);
 }
 
