@@ -61,6 +61,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// `StaleVersion` unless `expected` is absent or equal to `current`: the one check
+    /// behind every `If-Match` and `version` field.
+    pub fn check_version(current: u64, expected: Option<u64>) -> Result<(), Error> {
+        match expected {
+            Some(version) if version != current => Err(Error::StaleVersion { current }),
+            _ => Ok(()),
+        }
+    }
+
     /// An `Invalid` error with one field error.
     pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, code, message)])

@@ -122,6 +122,15 @@ impl Server {
         reply.json()["accessToken"].as_str().expect("a token").to_owned()
     }
 
+    /// Create user `name` (email `<name>@example.com`) with `password`, as the
+    /// administrator; its id.
+    pub fn create_user(&self, name: &str, password: &str) -> String {
+        let body = serde_json::json!({"userName": name, "email": format!("{name}@example.com"), "password": password});
+        let reply = self.post("/api/v1/users", &body);
+        assert_eq!(reply.status, 201, "creating {name}: {}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_str().expect("an id").to_owned()
+    }
+
     /// The bootstrap administrator's token, logged in once.
     pub fn admin_token(&self) -> &str {
         self.admin_token.get_or_init(|| self.login(ADMIN, ADMIN_PASSWORD))

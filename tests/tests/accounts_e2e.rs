@@ -7,13 +7,6 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "tulip marble ocean";
 
-fn create_user(server: &Server, name: &str) -> String {
-    let body = json!({"userName": name, "email": format!("{name}@example.com"), "password": PASSWORD});
-    let reply = server.post("/api/v1/users", &body);
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    reply.json()["id"].as_str().unwrap().to_owned()
-}
-
 fn create_account(server: &Server, name: &str) -> String {
     let reply = server.post("/api/v1/accounts", &json!({"name": name, "type": "CUSTOMER"}));
     assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
@@ -68,7 +61,7 @@ fn accounts_are_created_read_by_id_and_name_updated_listed_and_deleted() {
 fn an_account_with_members_is_deleted_only_when_forced() {
     let server = Server::start();
     let account = create_account(&server, "acme");
-    let user = create_user(&server, "amy");
+    let user = server.create_user("amy", PASSWORD);
     add_member(&server, &account, &user, &[], None);
     let refused = server.delete(&format!("/api/v1/accounts/{account}"));
     assert_eq!((refused.status, refused.json()["code"].as_str()), (409, Some("account_has_members")));
@@ -80,7 +73,7 @@ fn a_membership_that_expired_yesterday_grants_nothing_today() {
     let data = tempfile::tempdir().unwrap();
     let mut server = Server::start_in(data.path(), &[]);
     let account = create_account(&server, "acme");
-    let user = create_user(&server, "temp");
+    let user = server.create_user("temp", PASSWORD);
     // Expires tomorrow, as the server sees the date today.
     let tomorrow = server.get("/api/v1/me").json()["createdAt"].as_str().unwrap()[..10].to_owned();
     let tomorrow = next_day(&tomorrow);
@@ -122,8 +115,8 @@ fn an_account_admin_of_a_reads_and_changes_nothing_of_b_through_any_route() {
     let server = Server::start();
     let a = create_account(&server, "account-a");
     let b = create_account(&server, "account-b");
-    let admin_a = create_user(&server, "admin-a");
-    let in_b = create_user(&server, "member-b");
+    let admin_a = server.create_user("admin-a", PASSWORD);
+    let in_b = server.create_user("member-b", PASSWORD);
     add_member(&server, &a, &admin_a, &["account-admin"], None);
     add_member(&server, &b, &in_b, &[], None);
     let token = server.login("admin-a", PASSWORD);

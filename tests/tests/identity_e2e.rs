@@ -12,18 +12,10 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "tulip marble ocean";
 
-/// Create a user with `PASSWORD` as the administrator; its id.
-fn create_user(server: &Server, name: &str) -> String {
-    let body = json!({"userName": name, "email": format!("{name}@example.com"), "password": PASSWORD});
-    let reply = server.post("/api/v1/users", &body);
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    reply.json()["id"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn login_whoami_and_logout() {
     let server = Server::start();
-    let id = create_user(&server, "jane");
+    let id = server.create_user("jane", PASSWORD);
     let token = server.login("jane", PASSWORD);
     let me = server.request_as(&token, "GET", "/api/v1/me", &[], None);
     assert_eq!(me.status, 200);
@@ -53,7 +45,7 @@ fn an_expired_token_is_refused_with_401() {
 #[test]
 fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     let server = Server::start();
-    create_user(&server, "jane");
+    server.create_user("jane", PASSWORD);
     let wrong =
         server.request("POST", "/api/v1/auth/login", &[], Some(&json!({"userName": "jane", "password": "nope"})));
     let unknown =
@@ -79,11 +71,11 @@ fn every_protected_route_answers_401_without_or_with_a_bad_token_and_403_without
     // A token from an hour ago: the store is reopened with the clock an hour ahead.
     let data = tempfile::tempdir().unwrap();
     let mut earlier = Server::start_in(data.path(), &[]);
-    let plain_id = create_user(&earlier, "plain");
+    let plain_id = earlier.create_user("plain", PASSWORD);
     let expired = earlier.login("plain", PASSWORD);
     earlier.terminate();
     let server = Server::start_in(data.path(), &["--clock-offset-seconds", "3601"]);
-    let victim = create_user(&server, "victim");
+    let victim = server.create_user("victim", PASSWORD);
     let plain = server.login("plain", PASSWORD);
     let dead = server.login("plain", PASSWORD);
     assert_eq!(server.request_as(&dead, "POST", "/api/v1/auth/logout", &[], None).status, 204);
@@ -149,7 +141,7 @@ fn every_protected_route_answers_401_without_or_with_a_bad_token_and_403_without
 #[test]
 fn fifty_parallel_wrong_passwords_lock_the_account_and_none_gets_through() {
     let server = Server::start();
-    let id = create_user(&server, "target");
+    let id = server.create_user("target", PASSWORD);
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let guesses: Vec<_> = (0..50)
             .map(|i| {
@@ -177,7 +169,7 @@ fn fifty_parallel_wrong_passwords_lock_the_account_and_none_gets_through() {
 #[test]
 fn a_temporary_password_must_be_changed_before_anything_else() {
     let server = Server::start();
-    let id = create_user(&server, "temp");
+    let id = server.create_user("temp", PASSWORD);
     let reset = server.post(&format!("/api/v1/users/{id}/password-reset"), &json!({"password": "granite willow 42"}));
     assert_eq!(reset.status, 204);
     let token = server.login("temp", "granite willow 42");
@@ -203,7 +195,7 @@ fn a_rejected_password_names_the_rule_it_broke() {
 #[test]
 fn the_lost_password_flow_goes_through_the_outbox() {
     let server = Server::start();
-    create_user(&server, "lost");
+    server.create_user("lost", PASSWORD);
     let old = server.login("lost", PASSWORD);
     let unknown =
         server.request("POST", "/api/v1/auth/password/lost", &[], Some(&json!({"email": "nobody@example.com"})));
@@ -250,7 +242,7 @@ fn roles_are_created_read_updated_with_versions_and_deleted() {
 #[test]
 fn an_api_key_is_exchanged_for_a_token_with_client_credentials() {
     let server = Server::start();
-    let id = create_user(&server, "robot");
+    let id = server.create_user("robot", PASSWORD);
     let token = server.login("robot", PASSWORD);
     let key =
         server.request_as(&token, "POST", &format!("/api/v1/users/{id}/api-keys"), &[], Some(&json!({"name": "ci"})));

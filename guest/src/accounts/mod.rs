@@ -137,6 +137,21 @@ pub struct AccountQuery {
     pub start: Start,
 }
 
+impl Default for AccountQuery {
+    /// Every account, by name, the first page of 50.
+    fn default() -> Self {
+        AccountQuery {
+            name: None,
+            account_type: None,
+            status: None,
+            by_name: true,
+            descending: false,
+            limit: 50,
+            start: Start::Page(1),
+        }
+    }
+}
+
 /// A page of the accounts the caller may see that match `query`.
 pub fn list(env: &Env, ctx: &RequestContext, query: &AccountQuery) -> Result<Page<Account>, Error> {
     env.read(|txn| {
@@ -214,11 +229,7 @@ pub fn update(env: &Env, ctx: &RequestContext, id_or_name: &str, patch: AccountP
         let old = resolve(txn, id_or_name)?;
         authorize(&caller, Permission::AccountsUpdate, old.as_ref().map_or(Target::Any, |a| Target::Account(a.id)))?;
         let old = old.ok_or(Error::NotFound)?;
-        if let Some(expected) = patch.expected_version
-            && expected != old.version
-        {
-            return Err(Error::StaleVersion { current: old.version });
-        }
+        Error::check_version(old.version, patch.expected_version)?;
         let mut new = old.clone();
         if let Some(name) = &name {
             new.name = name.clone();
@@ -260,11 +271,7 @@ pub fn delete(
             account.as_ref().map_or(Target::Any, |a| Target::Account(a.id)),
         )?;
         let account = account.ok_or(Error::NotFound)?;
-        if let Some(expected) = expected_version
-            && expected != account.version
-        {
-            return Err(Error::StaleVersion { current: account.version });
-        }
+        Error::check_version(account.version, expected_version)?;
         if members::any(txn, account.id)? && !force {
             return Err(Error::AccountHasMembers);
         }

@@ -29,15 +29,7 @@ fn login(t: &TestEnv, name: &str) -> RequestContext {
 }
 
 fn query() -> AccountQuery {
-    AccountQuery {
-        name: None,
-        account_type: None,
-        status: None,
-        by_name: true,
-        descending: false,
-        limit: 50,
-        start: Start::Page(1),
-    }
+    AccountQuery::default()
 }
 
 #[test]

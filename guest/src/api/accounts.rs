@@ -120,16 +120,8 @@ fn paging(name: &str, value: &str, paging: &mut Paging, errors: &mut FieldErrors
 /// `status`; `sort=name|createdAt`, `order`; `limit` with `page` or `cursor`.
 pub fn list(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut errors = FieldErrors::new();
-    let mut page = Paging { limit: 50, start: Start::Page(1) };
-    let mut query = AccountQuery {
-        name: None,
-        account_type: None,
-        status: None,
-        by_name: true,
-        descending: false,
-        limit: 50,
-        start: Start::Page(1),
-    };
+    let mut query = AccountQuery::default();
+    let mut page = Paging { limit: query.limit, start: Start::Page(1) };
     for (name, value) in request.query_pairs() {
         if paging(&name, &value, &mut page, &mut errors) {
             continue;

@@ -244,11 +244,7 @@ pub fn update(env: &Env, caller: &Caller, id: &str, patch: RolePatch) -> Result<
     let now = env.now().to_rfc3339();
     env.write(|txn| {
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
-        if let Some(expected) = patch.expected_version
-            && expected != old.version
-        {
-            return Err(Error::StaleVersion { current: old.version });
-        }
+        Error::check_version(old.version, patch.expected_version)?;
         let mut role = old.clone();
         if let Some(name) = &name {
             role.name = name.clone();
@@ -294,11 +290,7 @@ pub fn delete(env: &Env, caller: &Caller, id: &str, expected_version: Option<u64
         if role.builtin {
             return Err(Error::BuiltinRole);
         }
-        if let Some(expected) = expected_version
-            && expected != role.version
-        {
-            return Err(Error::StaleVersion { current: role.version });
-        }
+        Error::check_version(role.version, expected_version)?;
         crate::users::remove_role_everywhere(txn, id, &env.now().to_rfc3339())?;
         txn.delete(&name_key(&role.name))?;
         txn.delete(&record_key(id))?;

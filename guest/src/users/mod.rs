@@ -131,7 +131,7 @@ pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Re
             authorize(&caller, Permission::UsersUpdate, Target::Any)?;
         }
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
-        check_version(&old, patch.expected_version)?;
+        Error::check_version(old.version, patch.expected_version)?;
         let new = apply_patch(&old, patch.clone())?;
         replace_in(txn, &old, new, &now)
     })
@@ -163,7 +163,7 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
         let caller = auth::caller_in(txn, env, ctx)?;
         authorize(&caller, Permission::UsersDelete, Target::Any)?;
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
-        check_version(&old, expected_version)?;
+        Error::check_version(old.version, expected_version)?;
         for entry in keys::entries(&old) {
             txn.delete(&entry)?;
         }
@@ -271,13 +271,6 @@ pub fn find_by_user_name(txn: &dyn Txn, user_name: &str) -> Result<Option<User>,
 /// The user with this email address, matched case-insensitively.
 pub fn find_by_email(txn: &dyn Txn, email: &str) -> Result<Option<User>, Error> {
     find_unique(txn, Index::Email, email)?.map(|id| read(txn, id)).transpose().map(Option::flatten)
-}
-
-fn check_version(user: &User, expected: Option<u64>) -> Result<(), Error> {
-    match expected {
-        Some(version) if version != user.version => Err(Error::StaleVersion { current: user.version }),
-        _ => Ok(()),
-    }
 }
 
 fn crypto_error(err: CryptoError) -> Error {
