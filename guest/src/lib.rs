@@ -8,6 +8,7 @@ pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod attributes;
+pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod env;

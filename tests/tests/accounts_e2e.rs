@@ -209,3 +209,34 @@ fn invitations_are_sent_resent_accepted_and_expire() {
     let expired = later.request("POST", "/api/v1/invitations/accept", &[], Some(&body));
     assert_eq!((expired.status, expired.json()["errors"][0]["code"].as_str()), (400, Some("expired_token")));
 }
+
+#[test]
+fn the_audit_log_records_changes_with_the_correlation_id_and_scopes_account_admins() {
+    let server = Server::start();
+    let a = create_account(&server, "audited-a");
+    let b = create_account(&server, "audited-b");
+    let body = json!({"userName": "traced", "email": "traced@example.com", "password": PASSWORD});
+    let created = server.request_as(
+        server.admin_token(),
+        "POST",
+        "/api/v1/users",
+        &[("x-correlation-id", "corr-42")],
+        Some(&body),
+    );
+    assert_eq!(created.header("x-correlation-id"), Some("corr-42"));
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let log = server.get(&format!("/api/v1/audit?target=user:{id}&action=user.created")).json();
+    assert_eq!(log["items"][0]["correlationId"], "corr-42");
+    assert!(!String::from_utf8_lossy(&server.get("/api/v1/audit?limit=1000").body).contains(PASSWORD));
+
+    let admin_a = server.create_user("auditor-a", PASSWORD);
+    add_member(&server, &a, &admin_a, &["account-admin"], None);
+    add_member(&server, &b, &id, &[], None);
+    let token = server.login("auditor-a", PASSWORD);
+    let seen = server.request_as(&token, "GET", "/api/v1/audit?limit=1000", &[], None).json();
+    let accounts: Vec<&str> =
+        seen["items"].as_array().unwrap().iter().map(|r| r["account"].as_str().unwrap()).collect();
+    assert!(!accounts.is_empty() && accounts.iter().all(|acc| *acc == a), "{accounts:?}");
+    let other = server.request_as(&token, "GET", &format!("/api/v1/audit?account={b}"), &[], None);
+    assert_eq!(other.status, 404);
+}

@@ -19,6 +19,8 @@ pub struct Caller {
     pub accounts: BTreeMap<AccountId, BTreeSet<Permission>>,
     /// The caller's password is temporary and must be changed first.
     pub password_change_required: bool,
+    /// The API key whose token the caller presented, if any (for the audit log).
+    pub api_key: Option<String>,
 }
 
 impl Caller {
@@ -99,6 +101,7 @@ mod tests {
             permissions: permissions.iter().copied().collect(),
             accounts: BTreeMap::from([(ACCOUNT_10, [UsersRead, UsersList].into_iter().collect())]),
             password_change_required: temporary,
+            api_key: None,
         }
     }
 

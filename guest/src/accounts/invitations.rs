@@ -124,7 +124,11 @@ pub fn invite(
         };
         members::write(txn, &membership)?;
         let expiry_date = issue(txn, env, &target.name, &membership, &user)?;
-        auth::events::record(txn, "invitation.sent", Some(user.id), &ctx.correlation_id, env.now())?;
+        crate::audit::Event::new("invitation.sent", ctx)
+            .by(&caller)
+            .on("user", user.id)
+            .in_account(account)
+            .record(txn, env.now())?;
         Ok(Invitation {
             user_id: user.id,
             email_address: user.email,
@@ -148,7 +152,11 @@ pub fn resend(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
             .ok_or(Error::NotFound)?;
         let invited = users::read(txn, user)?.ok_or(Error::NotFound)?;
         let expiry_date = issue(txn, env, &target.name, &membership, &invited)?;
-        auth::events::record(txn, "invitation.resent", Some(user), &ctx.correlation_id, env.now())?;
+        crate::audit::Event::new("invitation.resent", ctx)
+            .by(&caller)
+            .on("user", user)
+            .in_account(account)
+            .record(txn, env.now())?;
         Ok(Invitation {
             user_id: user,
             email_address: invited.email,
@@ -172,7 +180,11 @@ pub fn revoke(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
         forget(txn, account, user)?;
         txn.delete(&[b"m/".as_slice(), account.as_bytes(), user.as_bytes()].concat())?;
         txn.delete(&[b"mu/".as_slice(), user.as_bytes(), account.as_bytes()].concat())?;
-        Ok(())
+        crate::audit::Event::new("invitation.revoked", ctx)
+            .by(&caller)
+            .on("user", user)
+            .in_account(account)
+            .record(txn, env.now())
     })
 }
 
@@ -228,7 +240,11 @@ pub fn accept(
         membership.updated_at = now.clone();
         members::write(txn, &membership)?;
         forget(txn, record.account_id, record.user_id)?;
-        auth::events::record(txn, "invitation.accepted", Some(record.user_id), &ctx.correlation_id, env.now())?;
+        crate::audit::Event::new("invitation.accepted", ctx)
+            .by_user(record.user_id)
+            .on("user", record.user_id)
+            .in_account(record.account_id)
+            .record(txn, env.now())?;
         Ok(membership)
     })
 }

@@ -16,7 +16,7 @@ use crate::model::time::is_date;
 use crate::model::user::{User, UserId};
 use crate::store::paging::{self, Page, Scan, Start};
 use crate::store::{Direction, Entry, KeyRange, Txn};
-use crate::{auth, roles, users};
+use crate::{audit, auth, roles, users};
 
 /// Where an invitation stands (seed 002's `invitationStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +237,12 @@ pub fn put(
             },
         };
         write(txn, &membership)?;
+        audit::Event::new("membership.changed", ctx)
+            .by(&caller)
+            .on("user", user)
+            .in_account(account)
+            .changing(["roles", "expiryDate"])
+            .record(txn, env.now())?;
         Ok(membership)
     })
 }
@@ -250,7 +256,12 @@ pub fn delete(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
         authorize(&caller, Permission::UsersUpdate, Target::Account(account))?;
         read(txn, account, user)?.ok_or(Error::NotFound)?;
         remove(txn, account, user)?;
-        crate::accounts::invitations::forget(txn, account, user)
+        crate::accounts::invitations::forget(txn, account, user)?;
+        audit::Event::new("membership.removed", ctx)
+            .by(&caller)
+            .on("user", user)
+            .in_account(account)
+            .record(txn, env.now())
     })
 }
 

@@ -9,7 +9,6 @@ pub mod invitations;
 pub mod members;
 
 use crate::access::{Caller, Permission, Target, authorize};
-use crate::auth;
 use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{Error, FieldError, FieldErrors};
@@ -18,6 +17,7 @@ use crate::model::rules::{self, fold};
 use crate::model::user::Change;
 use crate::store::paging::{self, Page, Scan, Start};
 use crate::store::{Direction, Entry, KeyRange, Txn};
+use crate::{audit, auth};
 
 const RECORD_PREFIX: &[u8] = b"a/";
 const NAME_INDEX: &[u8] = b"i/an/";
@@ -102,6 +102,11 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewAccount) -> Result<Acco
         authorize(&caller, Permission::AccountsCreate, Target::Any)?;
         ensure_name_free(txn, &account)?;
         write(txn, None, &account)?;
+        audit::Event::new("account.created", ctx)
+            .by(&caller)
+            .on("account", account.id)
+            .in_account(account.id)
+            .record(txn, env.now())?;
         Ok(account.clone())
     })
 }
@@ -249,6 +254,12 @@ pub fn update(env: &Env, ctx: &RequestContext, id_or_name: &str, patch: AccountP
         new.updated_at = now.clone();
         ensure_name_free(txn, &new)?;
         write(txn, Some(&old), &new)?;
+        audit::Event::new("account.updated", ctx)
+            .by(&caller)
+            .on("account", new.id)
+            .in_account(new.id)
+            .changing(audit::changed_fields(&old, &new))
+            .record(txn, env.now())?;
         Ok(new)
     })
 }
@@ -278,7 +289,11 @@ pub fn delete(
         members::remove_all(txn, account.id)?;
         txn.delete(&name_entry(&account))?;
         txn.delete(&record_key(account.id))?;
-        Ok(())
+        audit::Event::new("account.deleted", ctx)
+            .by(&caller)
+            .on("account", account.id)
+            .in_account(account.id)
+            .record(txn, env.now())
     })
 }
 

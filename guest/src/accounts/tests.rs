@@ -149,7 +149,7 @@ fn a_membership_that_expired_yesterday_grants_nothing_today() {
     let account = create(&t.env(), &t.admin(), new_account("acme")).unwrap();
     let reader = roles::create(
         &t.env(),
-        &auth::caller(&t.env(), &t.admin()).unwrap(),
+        &t.admin(),
         NewRole { name: Some("Reader".into()), description: None, permissions: vec!["accounts:read".into()] },
     )
     .unwrap();

@@ -4,6 +4,7 @@
 //! one `match` on method and path, with a small function per route.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod json;
 pub mod problem;
@@ -109,6 +110,7 @@ pub fn handle(env: &Env, request: &Request) -> Response {
         ("GET", ["api", "v1", "me"]) => auth::me(env, &ctx),
         ("POST", ["api", "v1", "me", "password"]) => auth::change_password(env, &ctx, request),
         ("GET", ["api", "v1", "permissions"]) => roles::permissions(env, &ctx),
+        ("GET", ["api", "v1", "audit"]) => audit::list(env, &ctx, request),
         ("POST", ["api", "v1", "roles"]) => roles::create(env, &ctx, request),
         ("GET", ["api", "v1", "roles"]) => roles::list(env, &ctx),
         ("GET", ["api", "v1", "roles", id]) => roles::get(env, &ctx, id),
@@ -187,7 +189,7 @@ fn allowed_methods(path: &[&str]) -> Option<&'static str> {
     Some(match path {
         ["oauth", "token"] | ["api", "v1", "auth", "login" | "logout"] => "POST",
         ["api", "v1", "auth", "password", "lost" | "reset"] => "POST",
-        ["api", "v1", "me"] | ["api", "v1", "permissions"] => "GET",
+        ["api", "v1", "me"] | ["api", "v1", "permissions"] | ["api", "v1", "audit"] => "GET",
         ["api", "v1", "me", "password"] => "POST",
         ["api", "v1", "roles" | "users" | "accounts"] => "GET, POST",
         ["api", "v1", "roles" | "users" | "accounts", _] => "GET, PATCH, DELETE",

@@ -33,21 +33,18 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         permissions: fields.strings("permissions").unwrap_or_default(),
     };
     fields.finish()?;
-    let caller = auth::caller(env, ctx)?;
-    let role = roles::create(env, &caller, input)?;
+    let role = roles::create(env, ctx, input)?;
     Ok(role_response(201, &role).with_header("location", format!("/api/v1/roles/{}", role.id)))
 }
 
 /// `GET /api/v1/roles`: every role, by name.
 pub fn list(env: &Env, ctx: &RequestContext) -> Result<Response, Problem> {
-    let caller = auth::caller(env, ctx)?;
-    Ok(Response::json(200, &json!({"items": roles::list(env, &caller)?})))
+    Ok(Response::json(200, &json!({"items": roles::list(env, ctx)?})))
 }
 
 /// `GET /api/v1/roles/{id}`.
 pub fn get(env: &Env, ctx: &RequestContext, id: &str) -> Result<Response, Problem> {
-    let caller = auth::caller(env, ctx)?;
-    Ok(role_response(200, &roles::get(env, &caller, id)?))
+    Ok(role_response(200, &roles::get(env, ctx, id)?))
 }
 
 /// `PATCH /api/v1/roles/{id}` with any of `name`, `description`, `permissions`,
@@ -65,14 +62,12 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> R
         remove_permissions: fields.strings("removePermissions").unwrap_or_default(),
     };
     fields.finish()?;
-    let caller = auth::caller(env, ctx)?;
-    Ok(role_response(200, &roles::update(env, &caller, id, patch)?))
+    Ok(role_response(200, &roles::update(env, ctx, id, patch)?))
 }
 
 /// `DELETE /api/v1/roles/{id}`: 204; built-in roles are 409.
 pub fn delete(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> Result<Response, Problem> {
-    let caller = auth::caller(env, ctx)?;
-    roles::delete(env, &caller, id, super::users::if_match(request)?)?;
+    roles::delete(env, ctx, id, super::users::if_match(request)?)?;
     Ok(Response::empty(204))
 }
 

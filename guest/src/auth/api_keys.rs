@@ -118,7 +118,7 @@ pub fn create(env: &Env, ctx: &RequestContext, owner: &str, name: Option<&str>) 
         authorize_owner(txn, env, ctx, owner)?;
         txn.put(&key_record(&id), &serde_json::to_vec(&stored).expect("keys serialize"))?;
         txn.put(&[owner_prefix(owner), id.as_bytes().to_vec()].concat(), &[])?;
-        super::events::record(txn, "api_key.created", Some(owner), &ctx.correlation_id, env.now())?;
+        crate::audit::Event::new("api_key.created", ctx).on("user", owner).record(txn, env.now())?;
         Ok(())
     })?;
     Ok(NewApiKey { client_id: id, client_secret: secret, key })
@@ -145,6 +145,6 @@ pub fn revoke(env: &Env, ctx: &RequestContext, owner: &str, id: &str) -> Result<
         let key = read(txn, id)?.map(|s| s.key).filter(|k| k.user_id == owner).ok_or(Error::NotFound)?;
         txn.delete(&key_record(&key.id))?;
         txn.delete(&[owner_prefix(owner), key.id.as_bytes().to_vec()].concat())?;
-        super::events::record(txn, "api_key.revoked", Some(owner), &ctx.correlation_id, env.now())
+        crate::audit::Event::new("api_key.revoked", ctx).on("user", owner).record(txn, env.now())
     })
 }

@@ -2,7 +2,6 @@
 //! API keys) or of recovering it (temporary passwords, lost-password tokens).
 
 pub mod api_keys;
-pub mod events;
 pub mod lockout;
 pub mod password;
 pub mod tokens;
@@ -181,6 +180,7 @@ pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Calle
         user_id: user.id,
         permissions,
         accounts: crate::accounts::members::permissions_by_account(txn, user.id, &env.now().date())?,
+        api_key: session.api_key.clone(),
         // A token from an API key is a machine's: it never had the temporary password.
         password_change_required: session.api_key.is_none() && record.is_some_and(|r| r.temporary),
     })
@@ -201,7 +201,7 @@ enum Attempt {
 pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -> Result<AccessToken, Error> {
     let now = env.now();
     let attempt = env.write(|txn| {
-        events::record(txn, "login.attempted", None, &ctx.correlation_id, now)?;
+        crate::audit::Event::new("login.attempted", ctx).record(txn, now)?;
         let Some(user) = users::find_by_user_name(txn, user_name)? else { return Ok(Attempt::Unknown) };
         let Some(record) = read_password(txn, user.id)?.filter(|_| user.can_login && user.status == UserStatus::Active)
         else {
@@ -212,7 +212,7 @@ pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -
         };
         put_json(txn, &lock_key(user.id), &next)?;
         if next.is_locked(now.0) {
-            events::record(txn, "user.locked", Some(user.id), &ctx.correlation_id, now)?;
+            crate::audit::Event::new("user.locked", ctx).on("user", user.id).record(txn, now)?;
         }
         Ok(Attempt::Counted(user.id, record.hash))
     })?;
@@ -228,15 +228,15 @@ pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -
     let token = env.write(|txn| match &attempt {
         Attempt::Counted(user, _) if verified => {
             txn.delete(&lock_key(*user))?;
-            events::record(txn, "login.succeeded", Some(*user), &ctx.correlation_id, now)?;
+            crate::audit::Event::new("login.succeeded", ctx).by_user(*user).on("user", *user).record(txn, now)?;
             open_session(txn, env, *user, None).map(Some)
         }
         Attempt::Counted(user, _) | Attempt::Locked(user) => {
-            events::record(txn, "login.failed", Some(*user), &ctx.correlation_id, now)?;
+            crate::audit::Event::new("login.failed", ctx).on("user", *user).record(txn, now)?;
             Ok(None)
         }
         Attempt::Unknown => {
-            events::record(txn, "login.failed", None, &ctx.correlation_id, now)?;
+            crate::audit::Event::new("login.failed", ctx).record(txn, now)?;
             Ok(None)
         }
     })?;
@@ -313,7 +313,7 @@ fn set_password(
         end_sessions(txn, user.id)?;
         delete_indexed(txn, &user_resets_prefix(user.id), reset_key)?;
         txn.delete(&lock_key(user.id))?;
-        events::record(txn, event, Some(user.id), &ctx.correlation_id, now)
+        crate::audit::Event::new(event, ctx).on("user", user.id).changing(["password"]).record(txn, now)
     })
 }
 
@@ -325,7 +325,7 @@ pub fn request_password_reset(env: &Env, ctx: &RequestContext, email: &str) -> R
     env.write(|txn| {
         let user = users::find_by_email(txn, email.trim())?.filter(|u| u.can_login && u.status == UserStatus::Active);
         let Some(user) = user else {
-            return events::record(txn, "password.reset_requested", None, &ctx.correlation_id, now);
+            return crate::audit::Event::new("password.reset_requested", ctx).record(txn, now);
         };
         let digest = tokens::digest(&token);
         let ttl = env.settings.reset_token_ttl_seconds;
@@ -343,7 +343,7 @@ pub fn request_password_reset(env: &Env, ctx: &RequestContext, email: &str) -> R
                 ttl / 60
             ),
         })?;
-        events::record(txn, "password.reset_requested", Some(user.id), &ctx.correlation_id, now)
+        crate::audit::Event::new("password.reset_requested", ctx).on("user", user.id).record(txn, now)
     })
 }
 
@@ -381,7 +381,7 @@ pub fn exchange_client_credentials(
         if owner.status != UserStatus::Active || !owner.can_login {
             return Err(Error::Unauthenticated);
         }
-        events::record(txn, "client_credentials.exchanged", Some(owner.id), &ctx.correlation_id, now)?;
+        crate::audit::Event::new("client_credentials.exchanged", ctx).on("user", owner.id).record(txn, now)?;
         open_session(txn, env, owner.id, Some(key.id))
     })
 }
@@ -410,7 +410,7 @@ pub fn bootstrap(
         users::insert(txn, &admin)?;
         write_password(txn, admin.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         txn.put(DUMMY_HASH_KEY, dummy.as_bytes())?;
-        events::record(txn, "user.bootstrapped", Some(admin.id), &ctx.correlation_id, now)?;
+        crate::audit::Event::new("user.bootstrapped", ctx).on("user", admin.id).record(txn, now)?;
         Ok(true)
     })
 }
@@ -435,7 +435,7 @@ pub fn unlock(env: &Env, ctx: &RequestContext, id: &str) -> Result<(), Error> {
         crate::accounts::members::authorize_user(txn, env, &caller, Permission::UsersUnlock, target)?;
         users::read(txn, target)?.ok_or(Error::NotFound)?;
         txn.delete(&lock_key(target))?;
-        events::record(txn, "user.unlocked", Some(target), &ctx.correlation_id, now)
+        crate::audit::Event::new("user.unlocked", ctx).by(&caller).on("user", target).record(txn, now)
     })
 }
 

@@ -5,11 +5,13 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Caller, Permission, Target, authorize};
+use crate::access::{Permission, Target, authorize};
+use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::model::rules::fold;
 use crate::store::{Direction, KeyRange, Txn};
+use crate::{audit, auth};
 
 /// The id (and name) of the built-in role that holds every permission.
 pub const ADMINISTRATOR: &str = "administrator";
@@ -111,6 +113,7 @@ pub fn ensure_builtin(txn: &dyn Txn, now: &str) -> Result<(), Error> {
                 Permission::InvitationsCreate,
                 Permission::InvitationsUpdate,
                 Permission::InvitationsDelete,
+                Permission::AuditRead,
             ],
         ),
     ];
@@ -186,8 +189,7 @@ fn ensure_name_free(txn: &dyn Txn, name: &str, id: &str) -> Result<(), Error> {
 }
 
 /// Create a role.
-pub fn create(env: &Env, caller: &Caller, input: NewRole) -> Result<Role, Error> {
-    authorize(caller, Permission::RolesCreate, Target::Any)?;
+pub fn create(env: &Env, ctx: &RequestContext, input: NewRole) -> Result<Role, Error> {
     let mut errors = FieldErrors::new();
     let name = checked_name(input.name.as_deref().unwrap_or(""), &mut errors);
     let description = checked_description(input.description.as_deref().unwrap_or(""), &mut errors);
@@ -202,27 +204,33 @@ pub fn create(env: &Env, caller: &Caller, input: NewRole) -> Result<Role, Error>
         builtin: false,
         version: 1,
         created_at: now.clone(),
-        created_by: Some(caller.user_id.to_string()),
+        created_by: None,
         updated_at: now,
     };
     env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::RolesCreate, Target::Any)?;
+        let role = Role { created_by: Some(caller.user_id.to_string()), ..role.clone() };
         ensure_name_free(txn, &role.name, &role.id)?;
         txn.put(&name_key(&role.name), role.id.as_bytes())?;
         write(txn, &role)?;
-        Ok(role.clone())
+        audit::Event::new("role.created", ctx).by(&caller).on("role", &role.id).record(txn, env.now())?;
+        Ok(role)
     })
 }
 
 /// One role.
-pub fn get(env: &Env, caller: &Caller, id: &str) -> Result<Role, Error> {
-    authorize(caller, Permission::RolesRead, Target::Any)?;
-    env.read(|txn| read(txn, id)?.ok_or(Error::NotFound))
+pub fn get(env: &Env, ctx: &RequestContext, id: &str) -> Result<Role, Error> {
+    env.read(|txn| {
+        authorize(&auth::caller_in(txn, env, ctx)?, Permission::RolesRead, Target::Any)?;
+        read(txn, id)?.ok_or(Error::NotFound)
+    })
 }
 
 /// Every role, sorted by name.
-pub fn list(env: &Env, caller: &Caller) -> Result<Vec<Role>, Error> {
-    authorize(caller, Permission::RolesList, Target::Any)?;
+pub fn list(env: &Env, ctx: &RequestContext) -> Result<Vec<Role>, Error> {
     env.read(|txn| {
+        authorize(&auth::caller_in(txn, env, ctx)?, Permission::RolesList, Target::Any)?;
         // Roles are few (an operator's vocabulary), so one bounded scan of the name index
         // lists them all.
         let names = txn.scan(&KeyRange::prefix(b"rn/"), 10_000, Direction::Forward)?;
@@ -232,8 +240,7 @@ pub fn list(env: &Env, caller: &Caller) -> Result<Vec<Role>, Error> {
 }
 
 /// Change a role. The administrator role's permissions cannot change: it always has all.
-pub fn update(env: &Env, caller: &Caller, id: &str, patch: RolePatch) -> Result<Role, Error> {
-    authorize(caller, Permission::RolesUpdate, Target::Any)?;
+pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: RolePatch) -> Result<Role, Error> {
     let mut errors = FieldErrors::new();
     let name = patch.name.as_deref().map(|n| checked_name(n, &mut errors));
     let description = patch.description.as_deref().map(|d| checked_description(d, &mut errors));
@@ -243,6 +250,8 @@ pub fn update(env: &Env, caller: &Caller, id: &str, patch: RolePatch) -> Result<
     errors.finish(())?;
     let now = env.now().to_rfc3339();
     env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::RolesUpdate, Target::Any)?;
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
         let mut role = old.clone();
@@ -278,14 +287,20 @@ pub fn update(env: &Env, caller: &Caller, id: &str, patch: RolePatch) -> Result<
         role.version = old.version + 1;
         role.updated_at = now.clone();
         write(txn, &role)?;
+        audit::Event::new("role.updated", ctx)
+            .by(&caller)
+            .on("role", &role.id)
+            .changing(audit::changed_fields(&old, &role))
+            .record(txn, env.now())?;
         Ok(role)
     })
 }
 
 /// Delete a role and take it away from every user who holds it.
-pub fn delete(env: &Env, caller: &Caller, id: &str, expected_version: Option<u64>) -> Result<(), Error> {
-    authorize(caller, Permission::RolesDelete, Target::Any)?;
+pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Result<(), Error> {
     env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::RolesDelete, Target::Any)?;
         let role = read(txn, id)?.ok_or(Error::NotFound)?;
         if role.builtin {
             return Err(Error::BuiltinRole);
@@ -294,7 +309,7 @@ pub fn delete(env: &Env, caller: &Caller, id: &str, expected_version: Option<u64
         crate::users::remove_role_everywhere(txn, id, &env.now().to_rfc3339())?;
         txn.delete(&name_key(&role.name))?;
         txn.delete(&record_key(id))?;
-        Ok(())
+        audit::Event::new("role.deleted", ctx).by(&caller).on("role", id).record(txn, env.now())
     })
 }
 

@@ -5,8 +5,8 @@ use crate::env::testing::{TestEnv, with_token};
 use crate::model::user::NewUser;
 use crate::users;
 
-fn admin(t: &TestEnv) -> Caller {
-    auth::caller(&t.env(), &t.admin()).unwrap()
+fn admin(t: &TestEnv) -> RequestContext {
+    t.admin()
 }
 
 fn auditor_input() -> NewRole {
@@ -22,7 +22,7 @@ fn creates_lists_and_reads_roles_beside_the_built_in_ones() {
     let t = TestEnv::new();
     let role = create(&t.env(), &admin(&t), auditor_input()).unwrap();
     assert_eq!(role.version, 1);
-    assert_eq!(role.created_by, Some(admin(&t).user_id.to_string()));
+    assert_eq!(role.created_by, Some(auth::caller(&t.env(), &admin(&t)).unwrap().user_id.to_string()));
     let names: Vec<String> = list(&t.env(), &admin(&t)).unwrap().into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["account-admin", "administrator", "Auditor"]);
     assert_eq!(get(&t.env(), &admin(&t), &role.id).unwrap(), role);

@@ -6,6 +6,7 @@ pub mod query;
 
 use crate::access::{Permission, Target, authorize};
 use crate::accounts::members;
+use crate::audit;
 use crate::auth::{self, password::PasswordRecord};
 use crate::context::RequestContext;
 use crate::env::{CryptoError, Env};
@@ -34,6 +35,7 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewUser) -> Result<User, E
         if let Some(hash) = &hash {
             auth::write_password(txn, user.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         }
+        audit::Event::new("user.created", ctx).by(&caller).on("user", user.id).record(txn, env.now())?;
         Ok(user.clone())
     })
 }
@@ -132,8 +134,15 @@ pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Re
         }
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
-        let new = apply_patch(&old, patch.clone())?;
-        replace_in(txn, &old, new, &now)
+        let new = replace_in(txn, &old, apply_patch(&old, patch.clone())?, &now)?;
+        if new.version != old.version {
+            audit::Event::new("user.updated", ctx)
+                .by(&caller)
+                .on("user", id)
+                .changing(audit::changed_fields(&old, &new))
+                .record(txn, env.now())?;
+        }
+        Ok(new)
     })
 }
 
@@ -170,7 +179,7 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
         auth::forget_user(txn, id)?;
         members::forget_user(txn, id)?;
         txn.delete(&keys::record(id))?;
-        Ok(())
+        audit::Event::new("user.deleted", ctx).by(&caller).on("user", id).record(txn, env.now())
     })
 }
 
@@ -213,7 +222,13 @@ pub fn change_roles(
                 new.roles.push(role.clone());
             }
         }
-        replace_in(txn, &old, new, &now)
+        let new = replace_in(txn, &old, new, &now)?;
+        audit::Event::new("user.roles_changed", ctx)
+            .by(&caller)
+            .on("user", id)
+            .changing(["roles"])
+            .record(txn, env.now())?;
+        Ok(new)
     })
 }
 

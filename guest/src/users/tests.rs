@@ -131,9 +131,10 @@ fn delete_removes_every_key_of_the_user() {
     let user = create(&t.env(), &admin, input).unwrap();
     let token = crate::auth::login(&t.env(), &RequestContext::default(), "jane", "correct horse").unwrap();
     delete(&t.env(), &admin, &user.id.to_string(), Some(1)).unwrap();
-    let after: Vec<Vec<u8>> =
-        all_keys(&t).into_iter().filter(|k| !k.starts_with(crate::auth::events::PREFIX)).collect();
-    let before: Vec<Vec<u8>> = before.into_iter().filter(|k| !k.starts_with(crate::auth::events::PREFIX)).collect();
+    // The audit log keeps its records of the user: everything else of theirs is gone.
+    let not_audit = |k: &Vec<u8>| !k.starts_with(crate::audit::PREFIX) && !k.starts_with(b"ia/");
+    let after: Vec<Vec<u8>> = all_keys(&t).into_iter().filter(not_audit).collect();
+    let before: Vec<Vec<u8>> = before.into_iter().filter(not_audit).collect();
     assert_eq!(after, before);
     assert_eq!(crate::auth::whoami(&t.env(), &with_token(&token.access_token)), Err(Error::Unauthenticated));
     assert_eq!(delete(&t.env(), &t.admin(), &user.id.to_string(), None), Err(Error::NotFound));
@@ -294,4 +295,21 @@ fn recap_refuses_a_field_it_cannot_count_by() {
     let t = seeded();
     let Err(Error::Invalid(fields)) = recap(&t.env(), &t.admin(), &list_query(), "password") else { panic!() };
     assert_eq!((fields[0].field.as_str(), fields[0].code), ("target", "unknown_field"));
+}
+
+#[test]
+fn every_change_leaves_an_audit_record_with_who_what_and_which_fields() {
+    let t = TestEnv::new();
+    let admin = t.admin();
+    let user = create(&t.env(), &admin, new_user("jane")).unwrap();
+    let patch = UserPatch { text: vec![(TextField::City, Change::Set("Oslo".into()))], ..UserPatch::default() };
+    update(&t.env(), &admin, &user.id.to_string(), patch).unwrap();
+    delete(&t.env(), &admin, &user.id.to_string(), None).unwrap();
+    let query = crate::audit::AuditQuery { target: Some(format!("user:{}", user.id)), limit: 10, ..Default::default() };
+    let records = crate::audit::list(&t.env(), &admin, &query).unwrap().items;
+    let actions: Vec<&str> = records.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["user.deleted", "user.updated", "user.created"]);
+    assert_eq!(records[1].changes, ["city"]);
+    let admin_id = crate::auth::caller(&t.env(), &admin).unwrap().user_id;
+    assert!(records.iter().all(|r| r.actor == Some(admin_id) && r.correlation_id == "test"));
 }

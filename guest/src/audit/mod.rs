@@ -1,0 +1,208 @@
+//! The audit log: every change and every security event, written in the same transaction
+//! as what it describes, so the log has a record exactly when the change happened. Records
+//! name who (a user, through a password session or an API key), what, which target, the
+//! account, the correlation id and which fields changed — never their values, never secrets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::{Caller, Permission, Target, authorize};
+use crate::auth;
+use crate::context::RequestContext;
+use crate::env::Env;
+use crate::error::Error;
+use crate::model::account::AccountId;
+use crate::model::time::Millis;
+use crate::model::user::UserId;
+use crate::store::paging::{self, Page, Scan, Start};
+use crate::store::{Direction, Entry, KeyRange, Txn};
+
+/// The key prefix of every record; ids are UUID v7, so records sort by time.
+pub const PREFIX: &[u8] = b"au/";
+const BY_ACTOR: &[u8] = b"ia/a/";
+const BY_TARGET: &[u8] = b"ia/t/";
+const BY_ACCOUNT: &[u8] = b"ia/c/";
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// A UUID v7.
+    pub id: String,
+    /// RFC 3339.
+    pub at: String,
+    /// What happened: `user.created`, `login.failed`, `membership.removed`, …
+    pub action: String,
+    /// Who did it, when known.
+    pub actor: Option<UserId>,
+    /// The API key the actor used, if any.
+    pub api_key: Option<String>,
+    /// What it was done to: `user:<id>`, `role:<id>`, `account:<id>`, …
+    pub target: Option<String>,
+    /// The account it happened in, if any.
+    pub account: Option<AccountId>,
+    /// The request's correlation id.
+    pub correlation_id: String,
+    /// The names of the fields that changed.
+    pub changes: Vec<String>,
+}
+
+/// An audit record being written.
+pub struct Event<'a> {
+    action: &'static str,
+    ctx: &'a RequestContext,
+    actor: Option<UserId>,
+    api_key: Option<String>,
+    target: Option<String>,
+    account: Option<AccountId>,
+    changes: Vec<String>,
+}
+
+impl<'a> Event<'a> {
+    /// An event `action` of the request `ctx`.
+    pub fn new(action: &'static str, ctx: &'a RequestContext) -> Self {
+        Event { action, ctx, actor: None, api_key: None, target: None, account: None, changes: Vec::new() }
+    }
+
+    /// Done by `caller`.
+    pub fn by(mut self, caller: &Caller) -> Self {
+        self.actor = Some(caller.user_id);
+        self.api_key = caller.api_key.clone();
+        self
+    }
+
+    /// Done by (or, for logins, about) the user `user`.
+    pub fn by_user(mut self, user: UserId) -> Self {
+        self.actor = Some(user);
+        self
+    }
+
+    /// Done to `kind` `id` (`user`, `role`, `account`, `api-key`, …).
+    pub fn on(mut self, kind: &str, id: impl std::fmt::Display) -> Self {
+        self.target = Some(format!("{kind}:{id}"));
+        self
+    }
+
+    /// In `account`.
+    pub fn in_account(mut self, account: AccountId) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// Changing these fields.
+    pub fn changing(mut self, fields: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.changes = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Write the record in `txn`, at `now`.
+    pub fn record(self, txn: &dyn Txn, now: Millis) -> Result<(), Error> {
+        let id = uuid::Uuid::now_v7();
+        let record = Record {
+            id: id.to_string(),
+            at: now.to_rfc3339(),
+            action: self.action.to_owned(),
+            actor: self.actor,
+            api_key: self.api_key,
+            target: self.target,
+            account: self.account,
+            correlation_id: self.ctx.correlation_id.clone(),
+            changes: self.changes,
+        };
+        let id = id.as_bytes();
+        txn.put(&[PREFIX, id].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
+        if let Some(actor) = record.actor {
+            txn.put(&[BY_ACTOR, actor.as_bytes(), id].concat(), &[])?;
+        }
+        if let Some(target) = &record.target {
+            txn.put(&[BY_TARGET, target.as_bytes(), b"\0", id].concat(), &[])?;
+        }
+        if let Some(account) = record.account {
+            txn.put(&[BY_ACCOUNT, account.as_bytes(), id].concat(), &[])?;
+        }
+        Ok(())
+    }
+}
+
+/// The names of the top-level JSON fields that differ between `old` and `new`.
+pub fn changed_fields(old: &impl Serialize, new: &impl Serialize) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return Vec::new();
+    };
+    let ignored = ["version", "updatedAt"];
+    new.iter()
+        .filter(|(k, v)| !ignored.contains(&k.as_str()) && old.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub actor: Option<UserId>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+    pub account: Option<AccountId>,
+    /// RFC 3339 or a date: records at or after.
+    pub from: Option<String>,
+    /// RFC 3339 or a date: records before.
+    pub to: Option<String>,
+    pub limit: u32,
+    pub start: Option<Start>,
+}
+
+/// A page of audit records, newest first. With `audit:read` only inside some accounts, a
+/// caller sees only records of those accounts.
+pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<Record>, Error> {
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let mine: Option<Vec<AccountId>> = if caller.holds_globally(Permission::AuditRead) {
+            None
+        } else {
+            match query.account {
+                Some(account) => authorize(&caller, Permission::AuditRead, Target::Account(account)).map(|()| None)?,
+                None => {
+                    let mine: Vec<AccountId> = caller.accounts_with(Permission::AuditRead).collect();
+                    if mine.is_empty() {
+                        authorize(&caller, Permission::AuditRead, Target::Any)?;
+                    }
+                    Some(mine)
+                }
+            }
+        };
+        let (prefix, indexed) = if let Some(account) = query.account {
+            ([BY_ACCOUNT, account.as_bytes().as_slice()].concat(), true)
+        } else if let Some(actor) = query.actor {
+            ([BY_ACTOR, actor.as_bytes().as_slice()].concat(), true)
+        } else if let Some(target) = &query.target {
+            ([BY_TARGET, target.as_bytes(), b"\0"].concat(), true)
+        } else {
+            (PREFIX.to_vec(), false)
+        };
+        let scan =
+            Scan { range: KeyRange::prefix(&prefix), direction: Direction::Reverse, identity: format!("{query:?}") };
+        let decode = |bytes: &[u8]| {
+            serde_json::from_slice::<Record>(bytes)
+                .map_err(|e| Error::Unavailable(format!("corrupt audit record: {e}")))
+        };
+        let load = |txn: &dyn Txn, entries: Vec<Entry>| {
+            if indexed {
+                paging::load_indexed(txn, entries, |key| Some([PREFIX, &key[key.len() - 16..]].concat()), decode)
+            } else {
+                entries.into_iter().map(|(key, value)| Ok((key, decode(&value)?))).collect()
+            }
+        };
+        let keep = |r: &Record| {
+            mine.as_ref().is_none_or(|accounts| r.account.is_some_and(|a| accounts.contains(&a)))
+                && query.actor.is_none_or(|a| r.actor == Some(a))
+                && query.target.as_ref().is_none_or(|t| r.target.as_ref() == Some(t))
+                && query.action.as_ref().is_none_or(|a| &r.action == a)
+                && query.account.is_none_or(|a| r.account == Some(a))
+                && query.from.as_ref().is_none_or(|from| r.at.as_str() >= from.as_str())
+                && query.to.as_ref().is_none_or(|to| r.at.as_str() < to.as_str())
+        };
+        let start = query.start.clone().unwrap_or(Start::Page(1));
+        paging::read(txn, &scan, &start, query.limit, load, keep)
+    })
+}
