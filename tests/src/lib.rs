@@ -58,6 +58,12 @@ impl Server {
 
     /// Start a server on `data_dir`, which the caller keeps.
     pub fn start_in(data_dir: &Path, args: &[&str]) -> Server {
+        // The server's log, as JSON lines, beside its data: tests read it back.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("server.log"))
+            .expect("the log file can be created");
         let mut child = Command::new(roster_bin())
             .arg("serve")
             .arg("--listen")
@@ -65,11 +71,12 @@ impl Server {
             .arg("--data-dir")
             .arg(data_dir)
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
+            .env("ROSTER_LOG_FORMAT", "json")
             .env("ROSTER_BOOTSTRAP_ADMIN_USER", ADMIN)
             .env("ROSTER_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::from(log))
             .spawn()
             .expect("the roster binary starts");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -200,6 +207,11 @@ impl Server {
     /// `DELETE path`, as the administrator.
     pub fn delete(&self, path: &str) -> Reply {
         self.request_as(self.admin_token(), "DELETE", path, &[], None)
+    }
+
+    /// Everything the server has logged so far (JSON lines).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default()
     }
 
     /// The outbox once it holds at least `count` messages (or after 30 s, as it is then).
