@@ -44,6 +44,9 @@ pub enum Target<'a> {
     User(UserId, &'a [AccountId]),
     /// One account, or something that belongs only to it.
     Account(AccountId),
+    /// A record that does not exist: whoever may see such records somewhere learns only
+    /// that it is not found, exactly as for a record outside their accounts.
+    Missing,
 }
 
 /// Whether `caller` may exercise `permission` on `target`.
@@ -68,7 +71,7 @@ pub fn authorize(caller: &Caller, permission: Permission, target: Target<'_>) ->
     }
     let in_account = |account: &AccountId| caller.accounts.get(account).is_some_and(|held| held.contains(&permission));
     let allowed = match target {
-        Target::Any => false,
+        Target::Any | Target::Missing => false,
         Target::Account(account) => in_account(&account),
         Target::User(user, accounts) => {
             let self_service =
@@ -138,6 +141,8 @@ mod tests {
             (&[UsersCreate, UsersCustom], true, UsersCreate, Target::Any, Err(Error::PasswordChangeRequired)),
             (&[UsersCustom], true, UsersRead, me, Err(Error::PasswordChangeRequired)),
             (&Permission::ALL, false, AuditRead, Target::Any, Ok(())),
+            (&[], false, UsersRead, Target::Missing, Err(Error::NotFound)),
+            (&[], false, AccountsRead, Target::Missing, Err(Error::Forbidden("accounts:read".into()))),
         ];
         for (permissions, temporary, asked, target, expected) in table {
             let got = authorize(&caller(permissions, *temporary), *asked, *target);

@@ -116,7 +116,11 @@ pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account,
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         let account = resolve(txn, id_or_name)?;
-        authorize(&caller, Permission::AccountsRead, account.as_ref().map_or(Target::Any, |a| Target::Account(a.id)))?;
+        authorize(
+            &caller,
+            Permission::AccountsRead,
+            account.as_ref().map_or(Target::Missing, |a| Target::Account(a.id)),
+        )?;
         account.ok_or(Error::NotFound)
     })
 }
@@ -232,7 +236,11 @@ pub fn update(env: &Env, ctx: &RequestContext, id_or_name: &str, patch: AccountP
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         let old = resolve(txn, id_or_name)?;
-        authorize(&caller, Permission::AccountsUpdate, old.as_ref().map_or(Target::Any, |a| Target::Account(a.id)))?;
+        authorize(
+            &caller,
+            Permission::AccountsUpdate,
+            old.as_ref().map_or(Target::Missing, |a| Target::Account(a.id)),
+        )?;
         let old = old.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
         let mut new = old.clone();
@@ -279,7 +287,7 @@ pub fn delete(
         authorize(
             &caller,
             Permission::AccountsDelete,
-            account.as_ref().map_or(Target::Any, |a| Target::Account(a.id)),
+            account.as_ref().map_or(Target::Missing, |a| Target::Account(a.id)),
         )?;
         let account = account.ok_or(Error::NotFound)?;
         Error::check_version(account.version, expected_version)?;

@@ -124,6 +124,9 @@ fn an_account_admin_sees_its_own_members_and_nothing_of_another_account() {
     );
     assert_eq!(members::count(&t.env(), &admin_a, &b.id.to_string(), None), Err(Error::NotFound));
     assert_eq!(get(&t.env(), &admin_a, &b.id.to_string()), Err(Error::Forbidden("accounts:read".into())));
+    // A user name that exists elsewhere and one that exists nowhere look the same.
+    assert_eq!(users::get_by_user_name(&t.env(), &admin_a, "in-b"), Err(Error::NotFound));
+    assert_eq!(users::get_by_user_name(&t.env(), &admin_a, "no-such-user"), Err(Error::NotFound));
     let attempt = members::put(&t.env(), &admin_a, &b.id.to_string(), &in_b.to_string(), &[], None);
     assert_eq!(attempt.map(|_| ()), Err(Error::NotFound));
     let invite = invitations::invite(&t.env(), &admin_a, &b.id.to_string(), "x@example.com", &[]);

@@ -57,7 +57,7 @@ pub fn get_by_user_name(env: &Env, ctx: &RequestContext, user_name: &str) -> Res
         let user = find_by_user_name(txn, user_name)?;
         match &user {
             Some(user) => members::authorize_user(txn, env, &caller, Permission::UsersRead, user.id)?,
-            None => authorize(&caller, Permission::UsersRead, Target::Any)?,
+            None => authorize(&caller, Permission::UsersRead, Target::Missing)?,
         }
         user.ok_or(Error::NotFound)
     })
