@@ -2,42 +2,13 @@
 //! accounts, seed 001's tenants, seed 002's account, seed 003's customers).
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::user::Attribute;
 
-/// An account's identifier: a UUID v7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct AccountId(pub Uuid);
-
-impl AccountId {
-    /// A fresh, time-ordered identifier.
-    pub fn generate() -> Self {
-        AccountId(Uuid::now_v7())
-    }
-
-    /// Parse the canonical text form; `None` when it is not a UUID.
-    pub fn parse(text: &str) -> Option<Self> {
-        Uuid::parse_str(text).ok().map(AccountId)
-    }
-
-    /// The sixteen bytes that key the record in the store.
-    pub fn as_bytes(&self) -> &[u8; 16] {
-        self.0.as_bytes()
-    }
-
-    /// Rebuild from the sixteen key bytes.
-    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-        Uuid::from_slice(bytes).ok().map(AccountId)
-    }
-}
-
-impl std::fmt::Display for AccountId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+uuid_id!(
+    /// An account's identifier.
+    AccountId
+);
 
 /// What kind of organization an account is (seed 000).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -1,40 +1,11 @@
 //! The user record, and the inputs that create and change one.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-/// A user's identifier: a UUID v7, so identifiers sort by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UserId(pub Uuid);
-
-impl UserId {
-    /// A fresh, time-ordered identifier.
-    pub fn generate() -> Self {
-        UserId(Uuid::now_v7())
-    }
-
-    /// Parse the canonical text form; `None` when it is not a UUID.
-    pub fn parse(text: &str) -> Option<Self> {
-        Uuid::parse_str(text).ok().map(UserId)
-    }
-
-    /// The sixteen bytes that key the record in the store.
-    pub fn as_bytes(&self) -> &[u8; 16] {
-        self.0.as_bytes()
-    }
-
-    /// Rebuild from the sixteen key bytes.
-    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
-        Uuid::from_slice(bytes).ok().map(UserId)
-    }
-}
-
-impl std::fmt::Display for UserId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
+uuid_id!(
+    /// A user's identifier.
+    UserId
+);
 
 /// Whether a user is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
