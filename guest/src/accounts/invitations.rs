@@ -178,8 +178,7 @@ pub fn revoke(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
             .filter(|m| m.invitation_status == InvitationStatus::Pending)
             .ok_or(Error::NotFound)?;
         forget(txn, account, user)?;
-        txn.delete(&[b"m/".as_slice(), account.as_bytes(), user.as_bytes()].concat())?;
-        txn.delete(&[b"mu/".as_slice(), user.as_bytes(), account.as_bytes()].concat())?;
+        members::remove(txn, account, user)?;
         crate::audit::Event::new("invitation.revoked", ctx)
             .by(&caller)
             .on("user", user)

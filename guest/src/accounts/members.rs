@@ -81,7 +81,8 @@ pub fn write(txn: &dyn Txn, membership: &Membership) -> Result<(), Error> {
     Ok(())
 }
 
-fn remove(txn: &dyn Txn, account: AccountId, user: UserId) -> Result<(), Error> {
+/// Delete one membership and its listing under the user.
+pub fn remove(txn: &dyn Txn, account: AccountId, user: UserId) -> Result<(), Error> {
     txn.delete(&record_key(account, user))?;
     txn.delete(&[user_prefix(user), account.as_bytes().to_vec()].concat())?;
     Ok(())

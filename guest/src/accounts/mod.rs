@@ -74,7 +74,7 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewAccount) -> Result<Acco
     let now = env.now().to_rfc3339();
     let mut errors = FieldErrors::new();
     let name = match &input.name {
-        Some(raw) => errors.check(rules::account_name("name", raw)),
+        Some(raw) => errors.check(rules::short_name("name", raw)),
         None => {
             errors.push(FieldError::new("name", "required", "is required"));
             None
@@ -165,7 +165,7 @@ impl Default for AccountQuery {
 pub fn list(env: &Env, ctx: &RequestContext, query: &AccountQuery) -> Result<Page<Account>, Error> {
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        let visible = visibility(&caller)?;
+        let visible = scope(&caller, Permission::AccountsList)?;
         let direction = if query.descending { Direction::Reverse } else { Direction::Forward };
         let (range, by_index) = match (&query.name, query.by_name) {
             (Some(name), true) => {
@@ -204,23 +204,23 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AccountQuery) -> Result<Pag
     })
 }
 
-/// The accounts a caller may list: `None` for all (a global permission), else theirs.
-fn visibility(caller: &Caller) -> Result<Option<Vec<AccountId>>, Error> {
-    if caller.holds_globally(Permission::AccountsList) {
-        return Ok(None);
+/// Where `permission` lets `caller` list: `None` everywhere, else the accounts where it is
+/// held. The policy decides first, so a temporary password or no grant at all still refuses.
+pub fn scope(caller: &Caller, permission: Permission) -> Result<Option<Vec<AccountId>>, Error> {
+    match authorize(caller, permission, Target::Any) {
+        Ok(()) => Ok(None),
+        Err(Error::Forbidden(_)) if caller.accounts_with(permission).next().is_some() => {
+            Ok(Some(caller.accounts_with(permission).collect()))
+        }
+        Err(err) => Err(err),
     }
-    authorize(caller, Permission::AccountsList, Target::Any).or_else(|err| {
-        let mine: Vec<AccountId> = caller.accounts_with(Permission::AccountsList).collect();
-        if mine.is_empty() { Err(err) } else { Ok(()) }
-    })?;
-    Ok(Some(caller.accounts_with(Permission::AccountsList).collect()))
 }
 
 /// Change an account.
 pub fn update(env: &Env, ctx: &RequestContext, id_or_name: &str, patch: AccountPatch) -> Result<Account, Error> {
     let now = env.now().to_rfc3339();
     let mut errors = FieldErrors::new();
-    let name = patch.name.as_deref().and_then(|raw| errors.check(rules::account_name("name", raw)));
+    let name = patch.name.as_deref().and_then(|raw| errors.check(rules::short_name("name", raw)));
     let display_name = match &patch.display_name {
         None | Some(Change::Keep) => None,
         Some(Change::Clear) => Some(None),

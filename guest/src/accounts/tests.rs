@@ -220,3 +220,16 @@ fn an_expired_invitation_says_so() {
 fn token_in(body: &str) -> String {
     body.lines().find(|l| l.len() == 43).expect("the mail carries a token").to_owned()
 }
+
+#[test]
+fn a_temporary_password_reads_no_audit_record_even_with_account_rights() {
+    let t = TestEnv::new();
+    administered(&t, "acme");
+    let admin_id = users::find_by_user_name(&*t.store.begin_read().unwrap(), "acme-admin").unwrap().unwrap().id;
+    auth::reset_password(&t.env(), &t.admin(), &admin_id.to_string(), "granite willow 42").unwrap();
+    let temporary = with_token(
+        &auth::login(&t.env(), &RequestContext::default(), "acme-admin", "granite willow 42").unwrap().access_token,
+    );
+    let audit = crate::audit::list(&t.env(), &temporary, &crate::audit::AuditQuery { limit: 10, ..Default::default() });
+    assert_eq!(audit.map(|_| ()), Err(Error::PasswordChangeRequired));
+}

@@ -208,11 +208,8 @@ pub fn delete_member(env: &Env, ctx: &RequestContext, account: &str, user: &str)
 /// `POST /api/v1/accounts/{id}/invitations` with `{emailAddress, roles}`: 201.
 pub fn invite(env: &Env, ctx: &RequestContext, request: &Request, account: &str) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let email = fields.string("emailAddress");
+    let email = fields.required("emailAddress");
     let roles = fields.strings("roles").unwrap_or_default();
-    if email.is_none() {
-        fields.missing("emailAddress");
-    }
     fields.finish()?;
     let invitation = invitations::invite(env, ctx, account, &email.unwrap_or_default(), &roles)?;
     Ok(Response::json(201, &invitation))
@@ -233,15 +230,10 @@ pub fn revoke(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
 /// the membership. Public.
 pub fn accept(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let token = fields.string("token");
-    let password = fields.string("password");
+    let token = fields.required("token");
+    let password = fields.required("password");
     let first = fields.string("firstName");
     let last = fields.string("lastName");
-    for (name, value) in [("token", &token), ("password", &password)] {
-        if value.is_none() {
-            fields.missing(name);
-        }
-    }
     fields.finish()?;
     let membership = invitations::accept(
         env,

@@ -18,20 +18,11 @@ fn secret_response(status: u16, value: &impl serde::Serialize) -> Response {
     Response::json(status, value).with_header("cache-control", "no-store").with_header("pragma", "no-cache")
 }
 
-/// A required string field, or `required`.
-fn required(fields: &mut Fields, name: &str) -> Option<String> {
-    let value = fields.string(name);
-    if value.is_none() {
-        fields.missing(name);
-    }
-    value
-}
-
 /// `POST /api/v1/auth/login` with `{userName, password}`: 200 with a bearer token.
 pub fn login(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let user_name = required(&mut fields, "userName");
-    let password = required(&mut fields, "password");
+    let user_name = fields.required("userName");
+    let password = fields.required("password");
     fields.finish()?;
     let token = auth::login(env, ctx, &user_name.unwrap_or_default(), &password.unwrap_or_default())?;
     Ok(secret_response(200, &token))
@@ -53,8 +44,8 @@ pub fn me(env: &Env, ctx: &RequestContext) -> Result<Response, Problem> {
 /// the caller ends, this one included.
 pub fn change_password(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let current = required(&mut fields, "currentPassword");
-    let new = required(&mut fields, "newPassword");
+    let current = fields.required("currentPassword");
+    let new = fields.required("newPassword");
     fields.finish()?;
     auth::change_password(env, ctx, &current.unwrap_or_default(), &new.unwrap_or_default())?;
     Ok(Response::empty(204))
@@ -64,7 +55,7 @@ pub fn change_password(env: &Env, ctx: &RequestContext, request: &Request) -> Re
 /// temporary and the user's sessions end.
 pub fn reset_password(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let password = required(&mut fields, "password");
+    let password = fields.required("password");
     fields.finish()?;
     auth::reset_password(env, ctx, id, &password.unwrap_or_default())?;
     Ok(Response::empty(204))
@@ -73,7 +64,7 @@ pub fn reset_password(env: &Env, ctx: &RequestContext, request: &Request, id: &s
 /// `POST /api/v1/auth/password/lost` with `{email}`: always 202 with the same body.
 pub fn password_lost(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let email = required(&mut fields, "email");
+    let email = fields.required("email");
     fields.finish()?;
     auth::request_password_reset(env, ctx, &email.unwrap_or_default())?;
     Ok(Response::json(
@@ -85,8 +76,8 @@ pub fn password_lost(env: &Env, ctx: &RequestContext, request: &Request) -> Resu
 /// `POST /api/v1/auth/password/reset` with `{token, password}`: 204.
 pub fn password_reset(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
-    let token = required(&mut fields, "token");
-    let password = required(&mut fields, "password");
+    let token = fields.required("token");
+    let password = fields.required("password");
     fields.finish()?;
     auth::reset_password_with_token(env, ctx, &token.unwrap_or_default(), &password.unwrap_or_default())?;
     Ok(Response::empty(204))

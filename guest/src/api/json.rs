@@ -80,9 +80,13 @@ impl Fields {
         }
     }
 
-    /// Record that the required field `name` is missing.
-    pub fn missing(&mut self, name: &str) {
-        self.errors.push(FieldError::new(name, "required", "is required"));
+    /// A string field that must be present; a missing one is recorded as `required`.
+    pub fn required(&mut self, name: &str) -> Option<String> {
+        let value = self.string(name);
+        if value.is_none() {
+            self.errors.push(FieldError::new(name, "required", "is required"));
+        }
+        value
     }
 
     /// A boolean field.

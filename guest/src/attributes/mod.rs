@@ -150,15 +150,7 @@ pub struct NewDefinition {
 pub fn create(env: &Env, ctx: &RequestContext, input: NewDefinition) -> Result<Definition, Error> {
     let mut errors = FieldErrors::new();
     let name = match &input.name {
-        Some(raw) => errors.check(
-            rules::attributes("name", &[Attribute { name: raw.clone(), value: String::new() }])
-                .map(|mut v| v.remove(0).name)
-                .map_err(|mut e| {
-                    let mut first = e.remove(0);
-                    first.field = "name".into();
-                    first
-                }),
-        ),
+        Some(raw) => errors.check(rules::short_name("name", raw)),
         None => {
             errors.push(FieldError::new("name", "required", "is required"));
             None

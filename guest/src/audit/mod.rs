@@ -157,19 +157,9 @@ pub struct AuditQuery {
 pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<Record>, Error> {
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        let mine: Option<Vec<AccountId>> = if caller.holds_globally(Permission::AuditRead) {
-            None
-        } else {
-            match query.account {
-                Some(account) => authorize(&caller, Permission::AuditRead, Target::Account(account)).map(|()| None)?,
-                None => {
-                    let mine: Vec<AccountId> = caller.accounts_with(Permission::AuditRead).collect();
-                    if mine.is_empty() {
-                        authorize(&caller, Permission::AuditRead, Target::Any)?;
-                    }
-                    Some(mine)
-                }
-            }
+        let mine = match query.account {
+            Some(account) => authorize(&caller, Permission::AuditRead, Target::Account(account)).map(|()| None)?,
+            None => crate::accounts::scope(&caller, Permission::AuditRead)?,
         };
         let (prefix, indexed) = if let Some(account) = query.account {
             ([BY_ACCOUNT, account.as_bytes().as_slice()].concat(), true)

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{Caller, Permission, Target, authorize};
 use crate::context::{Credentials, RequestContext};
 use crate::env::Env;
-use crate::error::{Error, FieldError};
+use crate::error::Error;
 use crate::model::user::{NewUser, User, UserId, UserStatus};
 use crate::roles;
 use crate::store::{KeyRange, Message, Txn};
@@ -441,11 +441,6 @@ pub fn unlock(env: &Env, ctx: &RequestContext, id: &str) -> Result<(), Error> {
 
 fn crypto_error(err: crate::env::CryptoError) -> Error {
     Error::Unavailable(err.to_string())
-}
-
-/// A field error for a required field that is missing.
-pub fn required(field: &str) -> Error {
-    Error::Invalid(vec![FieldError::new(field, "required", "is required")])
 }
 
 #[cfg(test)]

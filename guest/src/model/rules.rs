@@ -109,8 +109,8 @@ pub fn text_field(field: TextField, raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// An account's short name: 1 to 100 letters, digits, `_`, `.` and `-`.
-pub fn account_name(field: &str, raw: &str) -> Result<String, FieldError> {
+/// A short name (an account's, an attribute's): 1 to 100 letters, digits, `_`, `.` and `-`.
+pub fn short_name(field: &str, raw: &str) -> Result<String, FieldError> {
     let value = bounded(field, raw, 1, 100)?;
     if value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
         Ok(value)
@@ -135,10 +135,8 @@ pub fn attributes(field: &str, list: &[Attribute]) -> Result<Vec<Attribute>, Vec
     let mut clean = Vec::with_capacity(list.len());
     for (i, attribute) in list.iter().enumerate() {
         let name_field = format!("{field}[{i}].name");
-        let name = bounded(&name_field, &attribute.name, 1, 100).and_then(|name| {
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
-                Err(FieldError::new(&name_field, "format", "must hold only letters, digits, _ . and -"))
-            } else if !seen.insert(fold(&name)) {
+        let name = short_name(&name_field, &attribute.name).and_then(|name| {
+            if !seen.insert(fold(&name)) {
                 Err(FieldError::new(&name_field, "duplicate", format!("names the attribute {name} twice")))
             } else {
                 Ok(name)
