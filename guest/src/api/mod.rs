@@ -9,6 +9,7 @@ pub mod auth;
 pub mod json;
 pub mod problem;
 pub mod roles;
+pub mod routes;
 pub mod users;
 
 use crate::context::{Credentials, RequestContext};
@@ -101,59 +102,81 @@ fn context(request: &Request) -> RequestContext {
 pub fn handle(env: &Env, request: &Request) -> Response {
     let ctx = context(request);
     let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
-    let result = match (request.method.as_str(), segments.as_slice()) {
-        ("POST", ["oauth", "token"]) => Ok(auth::oauth_token(env, &ctx, request)),
-        ("POST", ["api", "v1", "auth", "login"]) => auth::login(env, &ctx, request),
-        ("POST", ["api", "v1", "auth", "logout"]) => auth::logout(env, &ctx),
-        ("POST", ["api", "v1", "auth", "password", "lost"]) => auth::password_lost(env, &ctx, request),
-        ("POST", ["api", "v1", "auth", "password", "reset"]) => auth::password_reset(env, &ctx, request),
-        ("GET", ["api", "v1", "me"]) => auth::me(env, &ctx),
-        ("POST", ["api", "v1", "me", "password"]) => auth::change_password(env, &ctx, request),
-        ("GET", ["api", "v1", "permissions"]) => roles::permissions(env, &ctx),
-        ("GET", ["api", "v1", "audit"]) => audit::list(env, &ctx, request),
-        ("POST", ["api", "v1", "roles"]) => roles::create(env, &ctx, request),
-        ("GET", ["api", "v1", "roles"]) => roles::list(env, &ctx),
-        ("GET", ["api", "v1", "roles", id]) => roles::get(env, &ctx, id),
-        ("PATCH", ["api", "v1", "roles", id]) => roles::update(env, &ctx, request, id),
-        ("DELETE", ["api", "v1", "roles", id]) => roles::delete(env, &ctx, request, id),
-        ("POST", ["api", "v1", "invitations", "accept"]) => accounts::accept(env, &ctx, request),
-        ("POST", ["api", "v1", "attribute-definitions"]) => accounts::define_attribute(env, &ctx, request),
-        ("GET", ["api", "v1", "attribute-definitions"]) => accounts::list_attributes(env, &ctx),
-        ("DELETE", ["api", "v1", "attribute-definitions", name]) => accounts::delete_attribute(env, &ctx, name),
-        ("POST", ["api", "v1", "accounts"]) => accounts::create(env, &ctx, request),
-        ("GET", ["api", "v1", "accounts"]) => accounts::list(env, &ctx, request),
-        ("GET", ["api", "v1", "accounts", id]) => accounts::get(env, &ctx, id),
-        ("PATCH", ["api", "v1", "accounts", id]) => accounts::update(env, &ctx, request, id),
-        ("DELETE", ["api", "v1", "accounts", id]) => accounts::delete(env, &ctx, request, id),
-        ("GET", ["api", "v1", "accounts", id, "members"]) => accounts::list_members(env, &ctx, request, id),
-        ("PUT", ["api", "v1", "accounts", id, "members", user]) => accounts::put_member(env, &ctx, request, id, user),
-        ("DELETE", ["api", "v1", "accounts", id, "members", user]) => accounts::delete_member(env, &ctx, id, user),
-        ("POST", ["api", "v1", "accounts", id, "invitations"]) => accounts::invite(env, &ctx, request, id),
-        ("POST", ["api", "v1", "accounts", id, "invitations", user, "resend"]) => accounts::resend(env, &ctx, id, user),
-        ("DELETE", ["api", "v1", "accounts", id, "invitations", user]) => accounts::revoke(env, &ctx, id, user),
-        ("POST", ["api", "v1", "users"]) => users::create(env, &ctx, request),
-        ("GET", ["api", "v1", "users"]) => users::list(env, &ctx, request),
-        ("GET", ["api", "v1", "users", "recap"]) => users::recap(env, &ctx, request),
-        ("GET", ["api", "v1", "users", id]) => users::get(env, &ctx, id),
-        ("PATCH", ["api", "v1", "users", id]) => users::update(env, &ctx, request, id),
-        ("DELETE", ["api", "v1", "users", id]) => users::delete(env, &ctx, request, id),
-        ("PATCH", ["api", "v1", "users", id, "roles"]) => roles::change_user_roles(env, &ctx, request, id),
-        ("GET", ["api", "v1", "users", id, "permissions"]) => roles::user_permissions(env, &ctx, id),
-        ("POST", ["api", "v1", "users", id, "password-reset"]) => auth::reset_password(env, &ctx, request, id),
-        ("GET", ["api", "v1", "users", id, "lock"]) => auth::lock(env, &ctx, id),
-        ("DELETE", ["api", "v1", "users", id, "lock"]) => auth::unlock(env, &ctx, id),
-        ("POST", ["api", "v1", "users", id, "api-keys"]) => auth::create_api_key(env, &ctx, request, id),
-        ("GET", ["api", "v1", "users", id, "api-keys"]) => auth::list_api_keys(env, &ctx, id),
-        ("DELETE", ["api", "v1", "users", id, "api-keys", key]) => auth::revoke_api_key(env, &ctx, id, key),
-        (_, path) => Err(allowed_methods(path).map_or(Problem::NoRoute, Problem::MethodNotAllowed)),
+    let result = match surface(env, &ctx, request, &segments) {
+        Err(Problem::NoRoute) => Err(routes::allowed(&segments).map_or(Problem::NoRoute, Problem::MethodNotAllowed)),
+        served => {
+            debug_assert!(
+                routes::find(&request.method, &segments).is_some(),
+                "{} {} is served but missing from api::routes",
+                request.method,
+                request.path
+            );
+            served
+        }
     };
     let response = result
         .unwrap_or_else(|problem| problem::respond(&problem, request, &ctx.correlation_id))
         .with_header("x-correlation-id", ctx.correlation_id)
-        .with_header(ROUTE_HEADER, route_template(&segments));
+        .with_header(ROUTE_HEADER, routes::template(&segments).unwrap_or("unmatched"));
     match env.authenticated.get() {
         Some(user) => response.with_header(CALLER_HEADER, user.to_string()),
         None => response,
+    }
+}
+
+/// Hand the request to the surface whose prefix its path has; each answers
+/// `Err(Problem::NoRoute)` when none of its routes has this method and path.
+fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
+    native(env, ctx, request, segments)
+}
+
+/// The native API: `Err(Problem::NoRoute)` when no route has this method and path.
+fn native(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
+    match (request.method.as_str(), segments) {
+        ("POST", ["oauth", "token"]) => Ok(auth::oauth_token(env, ctx, request)),
+        ("POST", ["api", "v1", "auth", "login"]) => auth::login(env, ctx, request),
+        ("POST", ["api", "v1", "auth", "logout"]) => auth::logout(env, ctx),
+        ("POST", ["api", "v1", "auth", "password", "lost"]) => auth::password_lost(env, ctx, request),
+        ("POST", ["api", "v1", "auth", "password", "reset"]) => auth::password_reset(env, ctx, request),
+        ("GET", ["api", "v1", "me"]) => auth::me(env, ctx),
+        ("POST", ["api", "v1", "me", "password"]) => auth::change_password(env, ctx, request),
+        ("GET", ["api", "v1", "permissions"]) => roles::permissions(env, ctx),
+        ("GET", ["api", "v1", "audit"]) => audit::list(env, ctx, request),
+        ("POST", ["api", "v1", "roles"]) => roles::create(env, ctx, request),
+        ("GET", ["api", "v1", "roles"]) => roles::list(env, ctx),
+        ("GET", ["api", "v1", "roles", id]) => roles::get(env, ctx, id),
+        ("PATCH", ["api", "v1", "roles", id]) => roles::update(env, ctx, request, id),
+        ("DELETE", ["api", "v1", "roles", id]) => roles::delete(env, ctx, request, id),
+        ("POST", ["api", "v1", "invitations", "accept"]) => accounts::accept(env, ctx, request),
+        ("POST", ["api", "v1", "attribute-definitions"]) => accounts::define_attribute(env, ctx, request),
+        ("GET", ["api", "v1", "attribute-definitions"]) => accounts::list_attributes(env, ctx),
+        ("DELETE", ["api", "v1", "attribute-definitions", name]) => accounts::delete_attribute(env, ctx, name),
+        ("POST", ["api", "v1", "accounts"]) => accounts::create(env, ctx, request),
+        ("GET", ["api", "v1", "accounts"]) => accounts::list(env, ctx, request),
+        ("GET", ["api", "v1", "accounts", id]) => accounts::get(env, ctx, id),
+        ("PATCH", ["api", "v1", "accounts", id]) => accounts::update(env, ctx, request, id),
+        ("DELETE", ["api", "v1", "accounts", id]) => accounts::delete(env, ctx, request, id),
+        ("GET", ["api", "v1", "accounts", id, "members"]) => accounts::list_members(env, ctx, request, id),
+        ("PUT", ["api", "v1", "accounts", id, "members", user]) => accounts::put_member(env, ctx, request, id, user),
+        ("DELETE", ["api", "v1", "accounts", id, "members", user]) => accounts::delete_member(env, ctx, id, user),
+        ("POST", ["api", "v1", "accounts", id, "invitations"]) => accounts::invite(env, ctx, request, id),
+        ("POST", ["api", "v1", "accounts", id, "invitations", user, "resend"]) => accounts::resend(env, ctx, id, user),
+        ("DELETE", ["api", "v1", "accounts", id, "invitations", user]) => accounts::revoke(env, ctx, id, user),
+        ("POST", ["api", "v1", "users"]) => users::create(env, ctx, request),
+        ("GET", ["api", "v1", "users"]) => users::list(env, ctx, request),
+        ("GET", ["api", "v1", "users", "recap"]) => users::recap(env, ctx, request),
+        ("GET", ["api", "v1", "users", id]) => users::get(env, ctx, id),
+        ("PATCH", ["api", "v1", "users", id]) => users::update(env, ctx, request, id),
+        ("DELETE", ["api", "v1", "users", id]) => users::delete(env, ctx, request, id),
+        ("PATCH", ["api", "v1", "users", id, "roles"]) => roles::change_user_roles(env, ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "permissions"]) => roles::user_permissions(env, ctx, id),
+        ("POST", ["api", "v1", "users", id, "password-reset"]) => auth::reset_password(env, ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "lock"]) => auth::lock(env, ctx, id),
+        ("DELETE", ["api", "v1", "users", id, "lock"]) => auth::unlock(env, ctx, id),
+        ("POST", ["api", "v1", "users", id, "api-keys"]) => auth::create_api_key(env, ctx, request, id),
+        ("GET", ["api", "v1", "users", id, "api-keys"]) => auth::list_api_keys(env, ctx, id),
+        ("DELETE", ["api", "v1", "users", id, "api-keys", key]) => auth::revoke_api_key(env, ctx, id, key),
+        _ => Err(Problem::NoRoute),
     }
 }
 
@@ -164,69 +187,5 @@ pub const ROUTE_HEADER: &str = "x-roster-route";
 /// removes it before the response leaves.
 pub const CALLER_HEADER: &str = "x-roster-caller";
 
-/// `/api/v1/users/{id}` for `/api/v1/users/0196…`: a segment after a collection is an id.
-/// Unknown paths collapse into one template so that metrics stay bounded.
-fn route_template(segments: &[&str]) -> String {
-    if allowed_methods(segments).is_none() {
-        return "unmatched".to_owned();
-    }
-    let mut template = String::new();
-    for (i, segment) in segments.iter().enumerate() {
-        template.push('/');
-        match i.checked_sub(1).map(|p| segments[p]) {
-            Some("users" | "roles" | "accounts") if i == 3 && *segment != "recap" => template.push_str("{id}"),
-            Some("attribute-definitions") if i == 3 => template.push_str("{name}"),
-            Some("members" | "invitations") if i == 5 => template.push_str("{userId}"),
-            Some("api-keys") => template.push_str("{key}"),
-            _ => template.push_str(segment),
-        }
-    }
-    template
-}
-
-/// The methods a path takes, for the `Allow` header of a 405; `None` when no route has it.
-fn allowed_methods(path: &[&str]) -> Option<&'static str> {
-    Some(match path {
-        ["oauth", "token"] | ["api", "v1", "auth", "login" | "logout"] => "POST",
-        ["api", "v1", "auth", "password", "lost" | "reset"] => "POST",
-        ["api", "v1", "me"] | ["api", "v1", "permissions"] | ["api", "v1", "audit"] => "GET",
-        ["api", "v1", "me", "password"] => "POST",
-        ["api", "v1", "roles" | "users" | "accounts"] => "GET, POST",
-        ["api", "v1", "roles" | "users" | "accounts", _] => "GET, PATCH, DELETE",
-        ["api", "v1", "invitations", "accept"] => "POST",
-        ["api", "v1", "attribute-definitions"] => "GET, POST",
-        ["api", "v1", "attribute-definitions", _] => "DELETE",
-        ["api", "v1", "accounts", _, "members"] => "GET",
-        ["api", "v1", "accounts", _, "members", _] => "PUT, DELETE",
-        ["api", "v1", "accounts", _, "invitations"] => "POST",
-        ["api", "v1", "accounts", _, "invitations", _] => "DELETE",
-        ["api", "v1", "accounts", _, "invitations", _, "resend"] => "POST",
-        ["api", "v1", "users", _, "roles"] => "PATCH",
-        ["api", "v1", "users", _, "permissions"] => "GET",
-        ["api", "v1", "users", _, "password-reset"] => "POST",
-        ["api", "v1", "users", _, "lock"] => "GET, DELETE",
-        ["api", "v1", "users", _, "api-keys"] => "GET, POST",
-        ["api", "v1", "users", _, "api-keys", _] => "DELETE",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod route_tests {
-    use super::route_template;
-
-    #[test]
-    fn route_templates_hide_ids_and_collapse_unknown_paths() {
-        assert_eq!(route_template(&["api", "v1", "users", "0196"]), "/api/v1/users/{id}");
-        assert_eq!(
-            route_template(&["api", "v1", "users", "0196", "api-keys", "k1"]),
-            "/api/v1/users/{id}/api-keys/{key}"
-        );
-        assert_eq!(route_template(&["api", "v1", "users"]), "/api/v1/users");
-        assert_eq!(route_template(&["api", "v1", "me", "password"]), "/api/v1/me/password");
-        assert_eq!(route_template(&["wp-admin", "x"]), "unmatched");
-    }
-}

@@ -18,7 +18,7 @@ pub enum Problem {
     /// The body is larger than [`super::MAX_BODY_BYTES`].
     BodyTooLarge,
     /// The path exists but not with this method; the text is the `Allow` header.
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     /// No route has this path.
     NoRoute,
 }
@@ -112,7 +112,7 @@ pub fn respond(problem: &Problem, request: &Request, correlation_id: &str) -> Re
             format!("The body must be at most {} bytes.", super::MAX_BODY_BYTES),
         ),
         Problem::MethodNotAllowed(allow) => {
-            headers.push(("allow".to_owned(), (*allow).to_owned()));
+            headers.push(("allow".to_owned(), allow.clone()));
             (405, "method_not_allowed", "Method not allowed", format!("This path takes {allow}."))
         }
         Problem::NoRoute => (404, "no_route", "Not found", "No route has this path.".into()),
