@@ -190,4 +190,6 @@ pub const ROUTE_HEADER: &str = "x-roster-route";
 pub const CALLER_HEADER: &str = "x-roster-caller";
 
 #[cfg(test)]
+mod native_openapi_tests;
+#[cfg(test)]
 mod tests;
