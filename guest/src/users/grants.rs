@@ -134,10 +134,11 @@ fn holds_in(caller: &Caller, permission: Permission, account: AccountId) -> bool
 }
 
 /// The accounts `user` is an active member of that `caller` may see (`users:read` there or
-/// everywhere): seed 001's `tenants`, without leaking other accounts.
+/// everywhere, or all of their own): seed 001's `tenants`, without leaking other accounts.
 pub fn visible_tenants(txn: &dyn Txn, env: &Env, caller: &Caller, user: &User) -> Result<Vec<AccountId>, Error> {
     let accounts = members::active_accounts(txn, user.id, &env.now().date())?;
-    Ok(accounts.into_iter().filter(|a| holds_in(caller, Permission::UsersRead, *a)).collect())
+    let own = user.id == caller.user_id;
+    Ok(accounts.into_iter().filter(|a| own || holds_in(caller, Permission::UsersRead, *a)).collect())
 }
 
 /// Change the accounts `user` belongs to. Each account added or removed needs
