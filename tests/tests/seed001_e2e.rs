@@ -2,7 +2,7 @@
 //! endpoint index with the document's request fields, checked against its response
 //! fields; the 401 and 403 paths of every operation; validation errors naming the field.
 
-use roster_tests::{Reply, Server};
+use roster_tests::{Reply, Server, is_uuid};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "velvet comet 99";
@@ -19,12 +19,6 @@ fn create_sample(user_name: &str) -> Value {
         "roles": [],
         "tenants": []
     })
-}
-
-fn is_uuid(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn body_text(reply: &Reply) -> String {

@@ -3,9 +3,7 @@
 //! `x-account-id` header; the correlation id through response, log line and audit record;
 //! the 401 and 403 paths of every operation.
 
-use std::time::{Duration, Instant};
-
-use roster_tests::{Reply, Server};
+use roster_tests::{Reply, Server, is_uuid};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "tulip marble ocean";
@@ -14,12 +12,6 @@ const SAMPLE_USER_ID: &str = "2c4a230c-5085-4924-a3e1-25fb4fc5965b";
 
 fn body_text(reply: &Reply) -> String {
     String::from_utf8_lossy(&reply.body).into_owned()
-}
-
-fn is_uuid(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// An account, and a token of its `account-admin` (not a global administrator).
@@ -65,21 +57,9 @@ fn assert_account_user(user: &Value) {
     assert_eq!(user.as_object().unwrap().len(), 6, "only the document's fields: {user}");
 }
 
-/// The server's log once `needle` appears in it (or after 10 s, as it is then).
-fn log_with(server: &Server, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = server.log();
-        if log.contains(needle) || Instant::now() > deadline {
-            return log;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The JSON log line of the request with correlation id `id`.
 fn log_line(server: &Server, id: &str) -> Value {
-    let log = log_with(server, id);
+    let log = server.log_with(id);
     log.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|l| l["correlation_id"] == id)
