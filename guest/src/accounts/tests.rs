@@ -260,3 +260,27 @@ fn an_account_admin_reads_and_changes_the_roles_of_its_members_only() {
     let Err(Error::Invalid(fields)) = unknown else { panic!("{unknown:?}") };
     assert_eq!((fields[0].field.as_str(), fields[0].code), ("roles[0]", "unknown_role"));
 }
+
+#[test]
+fn an_account_admin_sees_and_replaces_only_the_tenants_of_its_own_account() {
+    use crate::users::grants::{Grants, ListChange};
+    let t = TestEnv::new();
+    let (a, admin_a) = administered(&t, "account-a");
+    let (b, _) = administered(&t, "account-b");
+    let both = create_user(&t, "both");
+    for account in [&a, &b] {
+        members::put(&t.env(), &t.admin(), &account.id.to_string(), &both.to_string(), &[], None).unwrap();
+    }
+    let user = users::get(&t.env(), &t.admin(), &both.to_string()).unwrap();
+    assert_eq!(users::tenants(&t.env(), &t.admin(), &[&user]).unwrap(), [vec![a.id, b.id]]);
+    assert_eq!(users::tenants(&t.env(), &admin_a, &[&user]).unwrap(), [vec![a.id]], "account-b stays hidden");
+    // Replacing with an empty list takes the user out of account-a only.
+    let none = Grants { tenants: ListChange::Replace(Vec::new()), ..Grants::default() };
+    users::assign(&t.env(), &admin_a, &both.to_string(), &none).unwrap();
+    assert_eq!(users::tenants(&t.env(), &t.admin(), &[&user]).unwrap(), [vec![b.id]]);
+    // And account-b cannot be named from account-a.
+    let into_b = Grants { tenants: ListChange::Replace(vec!["account-b".into()]), ..Grants::default() };
+    let other = create_user(&t, "other");
+    members::put(&t.env(), &t.admin(), &a.id.to_string(), &other.to_string(), &[], None).unwrap();
+    assert_eq!(users::assign(&t.env(), &admin_a, &other.to_string(), &into_b).map(|_| ()), Err(Error::NotFound));
+}
