@@ -125,7 +125,8 @@ pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account,
     })
 }
 
-fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
+/// The account with id `id_or_name`, or, when it is not a UUID, the one so named.
+pub fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
     match AccountId::parse(id_or_name) {
         Some(id) => read(txn, id),
         None => find_by_name(txn, id_or_name),

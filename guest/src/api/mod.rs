@@ -3,6 +3,7 @@
 //! `component::http` turns `wasi:http` into a [`Request`] and a [`Response`] back; routing is
 //! one `match` on method and path, with a small function per route.
 
+pub mod account_users;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod openapi;
 pub mod problem;
 pub mod roles;
 pub mod routes;
+pub mod user_management;
 pub mod users;
 
 use crate::context::{Credentials, RequestContext};
@@ -128,7 +130,11 @@ pub fn handle(env: &Env, request: &Request) -> Response {
 /// Hand the request to the surface whose prefix its path has; each answers
 /// `Err(Problem::NoRoute)` when none of its routes has this method and path.
 fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
-    native(env, ctx, request, segments)
+    match segments {
+        ["auth", ..] => user_management::route(env, ctx, request, segments),
+        ["v1", "account", ..] => account_users::route(env, ctx, request, segments),
+        _ => native(env, ctx, request, segments),
+    }
 }
 
 /// The native API: `Err(Problem::NoRoute)` when no route has this method and path.
