@@ -7,7 +7,11 @@ use serde_json::{Map, Value};
 use super::Response;
 
 /// Each surface's fragment, by file name.
-const FRAGMENTS: &[(&str, &str)] = &[("native.json", include_str!("../../openapi/native.json"))];
+const FRAGMENTS: &[(&str, &str)] = &[
+    ("native.json", include_str!("../../openapi/native.json")),
+    ("user-management.json", include_str!("../../openapi/user-management.json")),
+    ("account-users.json", include_str!("../../openapi/account-users.json")),
+];
 
 const BASE: &str = include_str!("../../openapi/base.json");
 
