@@ -1,5 +1,12 @@
 //! The command line: `roster [serve]`, whose flags also read `ROSTER_*` environment variables
-//! and a configuration file (see [`crate::config_file`]).
+//! and a configuration file (see [`crate::config_file`]), and the operator's commands
+//! (`roster user|role|account …`), each in a module of its own under `cli/`.
+
+mod accounts;
+mod operator;
+mod output;
+mod roles;
+mod users;
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -20,7 +27,8 @@ Examples:
   roster                                   serve on 127.0.0.1:8080 with data in ./data
   roster serve --listen 0.0.0.0:8080 --data-dir /var/lib/roster
   roster serve --config /etc/roster/roster.toml
-  RUST_LOG=debug roster --log-format json  serve with debug logging, as JSON lines";
+  RUST_LOG=debug roster --log-format json  serve with debug logging, as JSON lines
+  roster user list --data-dir /var/lib/roster  list users (the server stopped)";
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
@@ -51,6 +59,15 @@ enum Command {
     /// Serve the REST API over HTTP (the default command).
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// Manage users in the data directory (the server stopped).
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage roles in the data directory (the server stopped).
+    #[command(subcommand)]
+    Role(roles::RoleCommand),
+    /// Manage accounts in the data directory (the server stopped).
+    #[command(subcommand)]
+    Account(accounts::AccountCommand),
 }
 
 /// The flags of `roster serve`. Each also reads the environment variable `ROSTER_<NAME>`, and
@@ -229,7 +246,14 @@ impl ServeArgs {
 
 /// Parse the command line and run the command.
 pub fn run() -> anyhow::Result<()> {
-    let (args, matches) = serve_args(Cli::command().get_matches()).unwrap_or_else(|error| error.exit());
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit()).command {
+        Some(Command::User(command)) => return command.run(),
+        Some(Command::Role(command)) => return command.run(),
+        Some(Command::Account(command)) => return command.run(),
+        Some(Command::Serve(_)) | None => {}
+    }
+    let (args, matches) = serve_args(matches).unwrap_or_else(|error| error.exit());
     let settings = Settings::resolve(args, matches)?;
     let config = settings.config()?;
     logging::init(settings.args.log_format);
@@ -248,6 +272,9 @@ fn serve_args(matches: ArgMatches) -> Result<(ServeArgs, ArgMatches), clap::Erro
             (args, matches.subcommand_matches("serve").expect("clap parsed the serve subcommand").clone())
         }
         None => (cli.serve, matches),
+        Some(_) => {
+            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidSubcommand, "not a serve command"));
+        }
     })
 }
 

@@ -58,6 +58,12 @@ pub enum StorageError {
     /// The transaction was already committed (or its commit failed).
     #[error("transaction already committed")]
     Spent,
+    /// Another process (a running server) has the database open: redb locks the file.
+    #[error("{path} is in use by another process (is the server running?)")]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+    },
     /// The backend failed; the text is for logs.
     #[error("storage failed to {operation}: {message}")]
     Backend {
@@ -153,7 +159,10 @@ impl Storage {
     /// Open (or create) `<data_dir>/roster.redb` and make sure its tables exist. Blocks.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
-        let db = Database::create(&path).map_err(backend("open"))?;
+        let db = Database::create(&path).map_err(|error| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
+            other => backend("open")(other),
+        })?;
         // A read transaction cannot open a table that was never created.
         let txn = db.begin_write().map_err(backend("begin a write"))?;
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;

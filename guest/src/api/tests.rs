@@ -237,3 +237,15 @@ fn recap_answers_counts_by_value() {
     assert_eq!(reply.status, 200);
     assert_eq!(body(&reply), json!({"items": [{"targetValue": "active", "count": 2}], "totalItems": 2}));
 }
+
+#[test]
+fn no_http_header_makes_a_caller_the_operator() {
+    let t = TestEnv::new();
+    t.admin();
+    for value in ["Operator cli", "operator cli", "Bearer operator:cli", "cli"] {
+        let mut req = request("GET", "/api/v1/users", None);
+        req.headers.push(("authorization".to_owned(), value.to_owned()));
+        assert_eq!(handle(&t.env(), &req).status, 401, "authorization: {value}");
+    }
+    assert!(context(&request("GET", "/", None)).credentials.is_none());
+}

@@ -22,6 +22,53 @@ const BY_ACTOR: &[u8] = b"ia/a/";
 const BY_TARGET: &[u8] = b"ia/t/";
 const BY_ACCOUNT: &[u8] = b"ia/c/";
 
+/// Who did something: a user (through a password session or an API key), or the local
+/// operator on the host. In JSON, a user id or `operator:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A user.
+    User(UserId),
+    /// The local operator (`cli`), acting through the host's typed calls.
+    Operator(String),
+}
+
+impl Actor {
+    /// The actor behind `caller`.
+    pub fn of(caller: &Caller) -> Actor {
+        match &caller.operator {
+            Some(name) => Actor::Operator(name.clone()),
+            None => Actor::User(caller.user_id),
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => id.fmt(f),
+            Actor::Operator(name) => write!(f, "{OPERATOR_PREFIX}{name}"),
+        }
+    }
+}
+
+const OPERATOR_PREFIX: &str = "operator:";
+
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.strip_prefix(OPERATOR_PREFIX) {
+            Some(name) => Ok(Actor::Operator(name.to_owned())),
+            None => UserId::parse(&text).map(Actor::User).ok_or_else(|| serde::de::Error::custom("not an actor")),
+        }
+    }
+}
+
 /// One audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,7 +80,7 @@ pub struct Record {
     /// What happened: `user.created`, `login.failed`, `membership.removed`, …
     pub action: String,
     /// Who did it, when known.
-    pub actor: Option<UserId>,
+    pub actor: Option<Actor>,
     /// The API key the actor used, if any.
     pub api_key: Option<String>,
     /// What it was done to: `user:<id>`, `role:<id>`, `account:<id>`, …
@@ -50,7 +97,7 @@ pub struct Record {
 pub struct Event<'a> {
     action: &'static str,
     ctx: &'a RequestContext,
-    actor: Option<UserId>,
+    actor: Option<Actor>,
     api_key: Option<String>,
     target: Option<String>,
     account: Option<AccountId>,
@@ -65,14 +112,14 @@ impl<'a> Event<'a> {
 
     /// Done by `caller`.
     pub fn by(mut self, caller: &Caller) -> Self {
-        self.actor = Some(caller.user_id);
+        self.actor = Some(Actor::of(caller));
         self.api_key = caller.api_key.clone();
         self
     }
 
     /// Done by (or, for logins, about) the user `user`.
     pub fn by_user(mut self, user: UserId) -> Self {
-        self.actor = Some(user);
+        self.actor = Some(Actor::User(user));
         self
     }
 
@@ -110,7 +157,8 @@ impl<'a> Event<'a> {
         };
         let id = id.as_bytes();
         txn.put(&[PREFIX, id].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
-        if let Some(actor) = record.actor {
+        // The operator is no user: its records are found by time, action or target.
+        if let Some(Actor::User(actor)) = record.actor {
             txn.put(&[BY_ACTOR, actor.as_bytes(), id].concat(), &[])?;
         }
         if let Some(target) = &record.target {
@@ -185,7 +233,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let keep = |r: &Record| {
             mine.as_ref().is_none_or(|accounts| r.account.is_some_and(|a| accounts.contains(&a)))
-                && query.actor.is_none_or(|a| r.actor == Some(a))
+                && query.actor.is_none_or(|a| r.actor == Some(Actor::User(a)))
                 && query.target.as_ref().is_none_or(|t| r.target.as_ref() == Some(t))
                 && query.action.as_ref().is_none_or(|a| &r.action == a)
                 && query.account.is_none_or(|a| r.account == Some(a))

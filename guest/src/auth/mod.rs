@@ -171,7 +171,11 @@ pub fn caller(env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
 }
 
 /// The authenticated caller, read inside `txn`.
+/// The local operator (credentials only the host produces) needs no session.
 pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
+    if let Some(Credentials::Operator(name)) = &ctx.credentials {
+        return Ok(Caller::operator(name));
+    }
     let (session, _, user, record) = session(txn, env, ctx)?;
     let mut permissions = roles::permissions_of(txn, &user.roles)?;
     permissions.insert(Permission::UsersCustom);
@@ -181,6 +185,7 @@ pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Calle
         permissions,
         accounts: crate::accounts::members::permissions_by_account(txn, user.id, &env.now().date())?,
         api_key: session.api_key.clone(),
+        operator: None,
         // A token from an API key is a machine's: it never had the temporary password.
         password_change_required: session.api_key.is_none() && record.is_some_and(|r| r.temporary),
     })

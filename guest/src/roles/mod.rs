@@ -210,7 +210,7 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewRole) -> Result<Role, E
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         authorize(&caller, Permission::RolesCreate, Target::Any)?;
-        let role = Role { created_by: Some(caller.user_id.to_string()), ..role.clone() };
+        let role = Role { created_by: Some(audit::Actor::of(&caller).to_string()), ..role.clone() };
         ensure_name_free(txn, &role.name, &role.id)?;
         txn.put(&name_key(&role.name), role.id.as_bytes())?;
         write(txn, &role)?;
