@@ -17,6 +17,7 @@ pub mod model;
 pub mod roles;
 pub mod settings;
 pub mod store;
+pub mod transfer;
 pub mod users;
 
 #[cfg(target_arch = "wasm32")]

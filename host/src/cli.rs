@@ -6,6 +6,7 @@ mod accounts;
 mod operator;
 mod output;
 mod roles;
+mod transfer;
 mod users;
 
 use std::io::{self, Write};
@@ -68,6 +69,10 @@ enum Command {
     /// Manage accounts in the data directory (the server stopped).
     #[command(subcommand)]
     Account(accounts::AccountCommand),
+    /// Write the data directory as JSON Lines (the server stopped).
+    Export(transfer::ExportArgs),
+    /// Load JSON Lines into the data directory, in batches (the server stopped).
+    Import(transfer::ImportArgs),
 }
 
 /// The flags of `roster serve`. Each also reads the environment variable `ROSTER_<NAME>`, and
@@ -251,6 +256,8 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::User(command)) => return command.run(),
         Some(Command::Role(command)) => return command.run(),
         Some(Command::Account(command)) => return command.run(),
+        Some(Command::Export(command)) => return command.run(),
+        Some(Command::Import(command)) => return command.run(),
         Some(Command::Serve(_)) | None => {}
     }
     let (args, matches) = serve_args(matches).unwrap_or_else(|error| error.exit());

@@ -28,4 +28,5 @@ pub mod roles;
 pub mod runtime;
 pub mod server;
 pub mod storage;
+pub mod transfer;
 pub mod users;

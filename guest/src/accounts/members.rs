@@ -335,3 +335,30 @@ pub fn count(env: &Env, ctx: &RequestContext, account: &str, email: Option<&str>
         }
     }
 }
+
+/// Store an exported membership as it is, once its account, user and roles exist. Nothing
+/// is written when it is refused.
+pub fn import_in(txn: &dyn Txn, membership: Membership) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    if crate::accounts::read(txn, membership.account_id)?.is_none() {
+        errors.push(FieldError::new("accountId", "unknown_account", "names no account"));
+    }
+    if users::read(txn, membership.user_id)?.is_none() {
+        errors.push(FieldError::new("userId", "unknown_user", "names no user"));
+    }
+    for role in &membership.roles {
+        if roles::read(txn, role)?.is_none() {
+            errors.push(FieldError::new("roles", "unknown_role", format!("{role} names no role")));
+        }
+    }
+    if membership.expiry_date.as_deref().is_some_and(|d| !is_date(d)) {
+        errors.push(FieldError::new("expiryDate", "format", "must be a date, YYYY-MM-DD"));
+    }
+    errors.finish(())?;
+    let old = read(txn, membership.account_id, membership.user_id)?;
+    if old.as_ref() == Some(&membership) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    write(txn, &membership)?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
+}

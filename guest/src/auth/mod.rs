@@ -230,9 +230,22 @@ pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -
             false
         }
     };
+    // A foreign hash (imported from another system) is replaced now that the password is known.
+    let rehashed = match &attempt {
+        Attempt::Counted(_, hash) if verified && !password::is_current(hash) => {
+            env.crypto.hash_password(password).ok().map(|new| (hash.clone(), new))
+        }
+        _ => None,
+    };
     let token = env.write(|txn| match &attempt {
         Attempt::Counted(user, _) if verified => {
             txn.delete(&lock_key(*user))?;
+            if let Some((old, new)) = &rehashed
+                && let Some(record) = read_password(txn, *user)?.filter(|r| &r.hash == old)
+            {
+                write_password(txn, *user, &PasswordRecord { hash: new.clone(), ..record })?;
+                crate::audit::Event::new("password.rehashed", ctx).on("user", *user).record(txn, now)?;
+            }
             crate::audit::Event::new("login.succeeded", ctx).by_user(*user).on("user", *user).record(txn, now)?;
             open_session(txn, env, *user, None).map(Some)
         }

@@ -8,6 +8,7 @@ mod http;
 mod roles;
 mod settings;
 mod store;
+mod transfer;
 mod users;
 
 use crate::env::{Env, SystemClock};

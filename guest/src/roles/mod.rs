@@ -313,5 +313,38 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
     })
 }
 
+/// Store an exported role as it is (id, versions and dates kept), checked by the same
+/// rules as a created one. Nothing is written when it is refused.
+pub fn import_in(txn: &dyn Txn, role: Role) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    let name = checked_name(&role.name, &mut errors);
+    let description = checked_description(&role.description, &mut errors);
+    let permissions = checked_permissions("permissions", &role.permissions, &mut errors);
+    errors.finish(())?;
+    if role.id.trim().is_empty() {
+        return Err(Error::invalid("id", "required", "must not be empty"));
+    }
+    // Built-in roles keep the catalog's order; a set equal to the checked one is kept as given.
+    let permissions = if role.permissions.len() == permissions.len()
+        && role.permissions.iter().collect::<BTreeSet<_>>() == permissions.iter().collect::<BTreeSet<_>>()
+    {
+        role.permissions.clone()
+    } else {
+        permissions
+    };
+    let role = Role { name, description, permissions, ..role };
+    let old = read(txn, &role.id)?;
+    if old.as_ref() == Some(&role) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    ensure_name_free(txn, &role.name, &role.id)?;
+    if let Some(old) = &old {
+        txn.delete(&name_key(&old.name))?;
+    }
+    txn.put(&name_key(&role.name), role.id.as_bytes())?;
+    write(txn, &role)?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
+}
+
 #[cfg(test)]
 mod tests;

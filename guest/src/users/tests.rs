@@ -69,7 +69,7 @@ fn keeps_only_the_hash_of_a_password_and_never_in_the_record() {
     let user = create(&t.env(), &t.admin(), input).unwrap();
     let txn = t.store.begin_read().unwrap();
     let record = crate::auth::read_password(&*txn, user.id).unwrap().unwrap();
-    assert_eq!(record.hash, "$fake$esroh tcerroc");
+    assert_eq!(record.hash, "$argon2id$fake$esroh tcerroc");
     let record = txn.get(&keys::record(user.id)).unwrap().unwrap();
     assert!(!String::from_utf8(record).unwrap().contains("horse"));
 }
