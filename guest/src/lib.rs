@@ -13,6 +13,7 @@ pub mod auth;
 pub mod context;
 pub mod env;
 pub mod error;
+pub mod maintenance;
 pub mod model;
 pub mod roles;
 pub mod settings;

@@ -3,6 +3,7 @@
 //! (`roster user|role|account …`), each in a module of its own under `cli/`.
 
 mod accounts;
+mod maintenance;
 mod operator;
 mod output;
 mod roles;
@@ -73,6 +74,10 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Load JSON Lines into the data directory, in batches (the server stopped).
     Import(transfer::ImportArgs),
+    /// Copy the store consistently, also while the server runs.
+    Backup(maintenance::BackupArgs),
+    /// Check that every index agrees with its records; --repair fixes them (server stopped).
+    Check(maintenance::CheckArgs),
 }
 
 /// The flags of `roster serve`. Each also reads the environment variable `ROSTER_<NAME>`, and
@@ -220,6 +225,11 @@ pub struct ServeArgs {
         help_heading = "Testing"
     )]
     pub(crate) clock_offset_seconds: i64,
+
+    /// Keep audit records this many days (1 to 36500); older ones are removed in the
+    /// background, a small batch at a time. Without it they are kept forever.
+    #[arg(long, env = "ROSTER_AUDIT_RETENTION_DAYS", value_name = "DAYS", help_heading = "Audit log")]
+    pub(crate) audit_retention_days: Option<u32>,
 }
 
 impl ServeArgs {
@@ -229,6 +239,7 @@ impl ServeArgs {
         config.request_deadline = std::time::Duration::from_millis(self.request_deadline_ms);
         config.max_instances = self.max_instances;
         config.clock_offset_seconds = self.clock_offset_seconds;
+        config.audit_retention_days = self.audit_retention_days;
         if let Some(path) = self.component {
             config.component = ComponentSource::File(path);
         }
@@ -258,6 +269,8 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Account(command)) => return command.run(),
         Some(Command::Export(command)) => return command.run(),
         Some(Command::Import(command)) => return command.run(),
+        Some(Command::Backup(command)) => return command.run(),
+        Some(Command::Check(command)) => return command.run(),
         Some(Command::Serve(_)) | None => {}
     }
     let (args, matches) = serve_args(matches).unwrap_or_else(|error| error.exit());
@@ -339,6 +352,7 @@ impl Settings {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (bootstrap, rules) = (config.bootstrap.clone(), config.rules);
+    let (data_dir, audit_retention_days) = (config.data_dir.clone(), config.audit_retention_days);
     let server = Server::bind(config).await.context("cannot start the server")?;
     let admin = bootstrap_admin(&server.runtime(), &bootstrap, &rules)
         .await
@@ -352,6 +366,11 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             password.expose()
         );
     }
+    // Both hold the runtime weakly, so that shutting down still closes the database.
+    let runtime = std::sync::Arc::downgrade(&server.runtime());
+    let control = crate::control::listen(&data_dir, runtime.clone())
+        .with_context(|| format!("cannot open the control socket in {}", data_dir.display()))?;
+    let retention = audit_retention_days.map(|days| crate::retention::spawn(runtime, days));
     let addr = server.local_addr();
     tracing::info!(%addr, "listening on http://{addr}");
     // Tests and scripts read the real port from this exact line.
@@ -359,8 +378,13 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     writeln!(stdout, "roster listening on http://{addr}").context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     drop(stdout);
-    server.run().await.context("the server failed")?;
-    Ok(())
+    let served = server.run().await.context("the server failed");
+    control.abort();
+    let _ = std::fs::remove_file(data_dir.join(crate::control::SOCKET_FILE));
+    if let Some(retention) = retention {
+        retention.abort();
+    }
+    served
 }
 
 #[cfg(test)]

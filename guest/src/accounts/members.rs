@@ -64,6 +64,19 @@ fn user_prefix(user: UserId) -> Vec<u8> {
     [b"mu/".as_slice(), user.as_bytes()].concat()
 }
 
+/// The prefix of every membership record.
+pub const RECORDS: &[u8] = b"m/";
+
+/// The listing of a membership under its user, for `roster check`.
+pub fn index_entry(membership: &Membership) -> Vec<u8> {
+    [user_prefix(membership.user_id), membership.account_id.as_bytes().to_vec()].concat()
+}
+
+/// Decode a stored membership.
+pub fn decode_record(bytes: &[u8]) -> Result<Membership, Error> {
+    decode(bytes)
+}
+
 fn decode(bytes: &[u8]) -> Result<Membership, Error> {
     serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt membership record: {e}")))
 }

@@ -26,6 +26,19 @@ fn record_key(id: AccountId) -> Vec<u8> {
     [RECORD_PREFIX, id.as_bytes()].concat()
 }
 
+/// The prefix of every account record.
+pub const RECORDS: &[u8] = RECORD_PREFIX;
+
+/// The index entries an account has (its name), for `roster check`.
+pub fn index_entries(account: &Account) -> Vec<Vec<u8>> {
+    vec![name_entry(account)]
+}
+
+/// Decode a stored account.
+pub fn decode_record(bytes: &[u8]) -> Result<Account, Error> {
+    decode(bytes)
+}
+
 fn name_entry(account: &Account) -> Vec<u8> {
     [NAME_INDEX, fold(&account.name).as_bytes(), b"\0", account.id.as_bytes()].concat()
 }

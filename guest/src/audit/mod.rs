@@ -18,6 +18,8 @@ use crate::store::{Direction, Entry, KeyRange, Txn};
 
 /// The key prefix of every record; ids are UUID v7, so records sort by time.
 pub const PREFIX: &[u8] = b"au/";
+/// The prefix of every audit index entry.
+pub const INDEXES: &[u8] = b"ia/";
 const BY_ACTOR: &[u8] = b"ia/a/";
 const BY_TARGET: &[u8] = b"ia/t/";
 const BY_ACCOUNT: &[u8] = b"ia/c/";
@@ -155,20 +157,54 @@ impl<'a> Event<'a> {
             correlation_id: self.ctx.correlation_id.clone(),
             changes: self.changes,
         };
-        let id = id.as_bytes();
-        txn.put(&[PREFIX, id].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
-        // The operator is no user: its records are found by time, action or target.
-        if let Some(Actor::User(actor)) = record.actor {
-            txn.put(&[BY_ACTOR, actor.as_bytes(), id].concat(), &[])?;
-        }
-        if let Some(target) = &record.target {
-            txn.put(&[BY_TARGET, target.as_bytes(), b"\0", id].concat(), &[])?;
-        }
-        if let Some(account) = record.account {
-            txn.put(&[BY_ACCOUNT, account.as_bytes(), id].concat(), &[])?;
+        txn.put(&[PREFIX, id.as_bytes()].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
+        for entry in index_entries(&record) {
+            txn.put(&entry, &[])?;
         }
         Ok(())
     }
+}
+
+/// The index entries of a record: by actor, target and account.
+pub fn index_entries(record: &Record) -> Vec<Vec<u8>> {
+    let Some(id) = uuid::Uuid::parse_str(&record.id).ok() else { return Vec::new() };
+    let id = id.as_bytes();
+    let mut entries = Vec::new();
+    // The operator is no user: its records are found by time, action or target.
+    if let Some(Actor::User(actor)) = &record.actor {
+        entries.push([BY_ACTOR, actor.as_bytes(), id].concat());
+    }
+    if let Some(target) = &record.target {
+        entries.push([BY_TARGET, target.as_bytes(), b"\0", id].concat());
+    }
+    if let Some(account) = record.account {
+        entries.push([BY_ACCOUNT, account.as_bytes(), id].concat());
+    }
+    entries
+}
+
+/// Decode a stored audit record.
+pub fn decode_record(bytes: &[u8]) -> Result<Record, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt audit record: {e}")))
+}
+
+/// Remove up to `limit` of the oldest records from before `cutoff` (RFC 3339), with their
+/// index entries; how many were removed. Records are keyed by UUID v7, so the oldest come
+/// first and the scan stops at the first one that is kept.
+pub fn purge_before(txn: &dyn Txn, cutoff: &str, limit: u32) -> Result<u32, Error> {
+    let mut removed = 0;
+    for (key, value) in txn.scan(&KeyRange::prefix(PREFIX), limit, Direction::Forward)? {
+        let record = decode_record(&value)?;
+        if record.at.as_str() >= cutoff {
+            break;
+        }
+        for entry in index_entries(&record) {
+            txn.delete(&entry)?;
+        }
+        txn.delete(&key)?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// The names of the top-level JSON fields that differ between `old` and `new`.
@@ -220,10 +256,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let scan =
             Scan { range: KeyRange::prefix(&prefix), direction: Direction::Reverse, identity: format!("{query:?}") };
-        let decode = |bytes: &[u8]| {
-            serde_json::from_slice::<Record>(bytes)
-                .map_err(|e| Error::Unavailable(format!("corrupt audit record: {e}")))
-        };
+        let decode = decode_record;
         let load = |txn: &dyn Txn, entries: Vec<Entry>| {
             if indexed {
                 paging::load_indexed(txn, entries, |key| Some([PREFIX, &key[key.len() - 16..]].concat()), decode)

@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod crypto;
 mod http;
+mod maintenance;
 mod roles;
 mod settings;
 mod store;

@@ -70,6 +70,19 @@ fn name_key(name: &str) -> Vec<u8> {
     [b"rn/".as_slice(), fold(name).as_bytes()].concat()
 }
 
+/// The prefix of every role record.
+pub const RECORDS: &[u8] = b"r/";
+
+/// The index entry a role has (its name, whose value is the role's id), for `roster check`.
+pub fn index_entry(role: &Role) -> (Vec<u8>, Vec<u8>) {
+    (name_key(&role.name), role.id.as_bytes().to_vec())
+}
+
+/// Decode a stored role.
+pub fn decode_record(bytes: &[u8]) -> Result<Role, Error> {
+    decode(bytes)
+}
+
 /// Read one role.
 pub fn read(txn: &dyn Txn, id: &str) -> Result<Option<Role>, Error> {
     txn.get(&record_key(id))?.map(|bytes| decode(&bytes)).transpose()
