@@ -30,7 +30,10 @@ Examples:
   roster serve --listen 0.0.0.0:8080 --data-dir /var/lib/roster
   roster serve --config /etc/roster/roster.toml
   RUST_LOG=debug roster --log-format json  serve with debug logging, as JSON lines
-  roster user list --data-dir /var/lib/roster  list users (the server stopped)";
+  roster user list --data-dir /var/lib/roster  list users (the server stopped)
+  roster export --to roster.jsonl          all data as JSON Lines (the server stopped)
+  roster backup --to /backups/roster.redb  a consistent copy, also while serving
+  roster check --repair                    verify and fix the indexes (the server stopped)";
 
 const SERVE_EXAMPLES: &str = "\
 Examples:

@@ -143,4 +143,10 @@ fn every_operator_command_has_help_with_an_example() {
                 .into_owned();
         assert!(text.contains("Examples"), "{resource}: {text}");
     }
+    for command in ["export", "import", "backup", "check"] {
+        let output = Command::new(roster_bin()).args([command, "--help"]).output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success() && text.contains("Examples"), "{command}: {text}");
+        assert!(text.contains("--data-dir") && text.contains("--json"), "{command}: {text}");
+    }
 }
