@@ -256,3 +256,15 @@ fn every_compatible_surface_route_is_in_its_openapi_fragment_and_nothing_else() 
         }
     }
 }
+
+#[test]
+fn no_http_header_makes_a_caller_the_operator() {
+    let t = TestEnv::new();
+    t.admin();
+    for value in ["Operator cli", "operator cli", "Bearer operator:cli", "cli"] {
+        let mut req = request("GET", "/api/v1/users", None);
+        req.headers.push(("authorization".to_owned(), value.to_owned()));
+        assert_eq!(handle(&t.env(), &req).status, 401, "authorization: {value}");
+    }
+    assert!(context(&request("GET", "/", None)).credentials.is_none());
+}
