@@ -127,6 +127,9 @@ fn operator_changes_are_audited_as_the_operator_and_visible_over_http() {
     assert_eq!(audit["items"][0]["action"], "user.created");
     assert_eq!(audit["items"][0]["actor"], "operator:cli");
     assert!(audit["items"][0]["correlationId"].as_str().unwrap().starts_with("cli-"));
+    let by_operator = server.get("/api/v1/audit?actor=operator:cli").json();
+    assert_eq!(by_operator["items"].as_array().unwrap().len(), 1, "{by_operator}");
+    assert_eq!(server.get("/api/v1/audit?actor=operator:").status, 400);
 }
 
 #[test]
