@@ -23,9 +23,13 @@ pub const SOCKET_FILE: &str = "control.sock";
 /// an earlier run is replaced.
 pub fn listen(data_dir: &Path, runtime: Weak<Runtime>) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let path = data_dir.join(SOCKET_FILE);
-    let _ = std::fs::remove_file(&path);
-    let listener = UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    // Bound under another name and renamed once private, so that the socket is never
+    // reachable at its real name with the default permissions.
+    let staging = data_dir.join(format!("{SOCKET_FILE}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    let listener = UnixListener::bind(&staging)?;
+    std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::rename(&staging, &path)?;
     Ok(tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };

@@ -19,6 +19,25 @@ fn roster_json(data: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("--json prints JSON")
 }
 
+/// Run `roster ARGS --password-stdin --json` with `password` on stdin; the new record's id.
+fn with_password(data: &Path, password: &str, args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = Command::new(roster_bin())
+        .args(args)
+        .args(["--password-stdin", "--json", "--data-dir"])
+        .arg(data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("roster runs");
+    child.stdin.take().expect("piped").write_all(password.as_bytes()).expect("stdin takes the password");
+    let output = child.wait_with_output().expect("roster exits");
+    assert!(output.status.success(), "roster {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let created: Value = serde_json::from_slice(&output.stdout).expect("--json prints JSON");
+    created["id"].as_str().expect("an id").to_owned()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -118,8 +137,7 @@ fn operator_changes_are_audited_as_the_operator_and_visible_over_http() {
     server.admin_token();
     server.terminate();
 
-    let id =
-        roster_json(data.path(), &["user", "create", "--email", "jo@example.com"])["id"].as_str().unwrap().to_owned();
+    let id = with_password(data.path(), "a long passphrase", &["user", "create", "--email", "jo@example.com"]);
 
     let server = Server::start_in(data.path(), &[]);
     assert_eq!(server.get(&format!("/api/v1/users/{id}")).json()["userName"], "jo@example.com");
@@ -127,6 +145,11 @@ fn operator_changes_are_audited_as_the_operator_and_visible_over_http() {
     assert_eq!(audit["items"][0]["action"], "user.created");
     assert_eq!(audit["items"][0]["actor"], "operator:cli");
     assert!(audit["items"][0]["correlationId"].as_str().unwrap().starts_with("cli-"));
+    let by_operator = server.get("/api/v1/audit?actor=operator:cli").json();
+    assert_eq!(by_operator["items"].as_array().unwrap().len(), 1, "{by_operator}");
+    assert_eq!(server.get("/api/v1/audit?actor=operator:").status, 400);
+    // The password read from stdin was hashed and logs in.
+    server.login("jo@example.com", "a long passphrase");
 }
 
 #[test]

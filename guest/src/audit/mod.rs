@@ -44,6 +44,17 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// Parse a user id or `operator:<name>`.
+    pub fn parse(text: &str) -> Option<Actor> {
+        match text.strip_prefix(OPERATOR_PREFIX) {
+            Some(name) if !name.is_empty() => Some(Actor::Operator(name.to_owned())),
+            Some(_) => None,
+            None => UserId::parse(text).map(Actor::User),
+        }
+    }
+}
+
 impl std::fmt::Display for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -64,10 +75,7 @@ impl Serialize for Actor {
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        match text.strip_prefix(OPERATOR_PREFIX) {
-            Some(name) => Ok(Actor::Operator(name.to_owned())),
-            None => UserId::parse(&text).map(Actor::User).ok_or_else(|| serde::de::Error::custom("not an actor")),
-        }
+        Actor::parse(&text).ok_or_else(|| serde::de::Error::custom("not an actor"))
     }
 }
 
@@ -224,7 +232,8 @@ pub fn changed_fields(old: &impl Serialize, new: &impl Serialize) -> Vec<String>
 /// What to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
-    pub actor: Option<UserId>,
+    /// A user (found through the actor index) or the operator (found by scanning).
+    pub actor: Option<Actor>,
     pub target: Option<String>,
     pub action: Option<String>,
     pub account: Option<AccountId>,
@@ -247,7 +256,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let (prefix, indexed) = if let Some(account) = query.account {
             ([BY_ACCOUNT, account.as_bytes().as_slice()].concat(), true)
-        } else if let Some(actor) = query.actor {
+        } else if let Some(Actor::User(actor)) = query.actor {
             ([BY_ACTOR, actor.as_bytes().as_slice()].concat(), true)
         } else if let Some(target) = &query.target {
             ([BY_TARGET, target.as_bytes(), b"\0"].concat(), true)
@@ -266,7 +275,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let keep = |r: &Record| {
             mine.as_ref().is_none_or(|accounts| r.account.is_some_and(|a| accounts.contains(&a)))
-                && query.actor.is_none_or(|a| r.actor == Some(Actor::User(a)))
+                && query.actor.as_ref().is_none_or(|a| r.actor.as_ref() == Some(a))
                 && query.target.as_ref().is_none_or(|t| r.target.as_ref() == Some(t))
                 && query.action.as_ref().is_none_or(|a| &r.action == a)
                 && query.account.is_none_or(|a| r.account == Some(a))

@@ -332,6 +332,10 @@ fn the_operator_acts_without_a_token_and_is_audited_as_the_operator() {
     let json = serde_json::to_value(&records[0]).unwrap();
     assert_eq!(json["actor"], "operator:cli");
     assert_eq!(serde_json::from_value::<crate::audit::Record>(json).unwrap(), records[0]);
+    let actor = Some(crate::audit::Actor::Operator("cli".into()));
+    let by_operator =
+        crate::audit::list(&t.env(), &operator, &crate::audit::AuditQuery { actor, limit: 10, ..Default::default() });
+    assert_eq!(by_operator.unwrap().items.len(), 2);
 }
 
 fn with_password(name: &str) -> NewUser {
