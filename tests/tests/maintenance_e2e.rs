@@ -35,7 +35,8 @@ fn a_backup_taken_under_concurrent_writes_opens_and_passes_check() {
             n
         })
     };
-    // Let some writes land first, so the copy is taken in the middle of them.
+    // Let some writes land first (the administrator plus four), so the copy is taken in the
+    // middle of them.
     while server.get("/api/v1/users?limit=5").json()["items"].as_array().unwrap().len() < 5 {
         std::thread::sleep(Duration::from_millis(20));
     }
