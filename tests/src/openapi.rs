@@ -28,7 +28,8 @@ fn validator(pointer: &str) -> &'static Validator {
         // The whole document is the root resource, so `#/components/...` references resolve;
         // its other members are not schema keywords and are ignored.
         let mut root = document().clone();
-        root["$ref"] = Value::String(format!("#{pointer}"));
+        // A URI fragment: the braces of path templates must be percent-encoded (RFC 6901 §6).
+        root["$ref"] = Value::String(format!("#{}", pointer.replace('{', "%7B").replace('}', "%7D")));
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
