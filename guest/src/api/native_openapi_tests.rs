@@ -201,7 +201,8 @@ fn every_property_a_native_route_emits_is_in_the_document() {
     s.call("DELETE", "/api/v1/roles/administrator", None);
     s.call("DELETE", &format!("/api/v1/accounts/{account_id}"), None);
     s.call_as("", "GET", "/api/v1/users", None);
-    // Every operation that answers a body was called (the document itself is the integrator's).
+    s.call_as("", "GET", "/openapi.json", None);
+    // Every operation that answers a body was called.
     for (path, item) in s.doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let answers_a_body = operation["responses"]
@@ -210,7 +211,7 @@ fn every_property_a_native_route_emits_is_in_the_document() {
                 .iter()
                 .any(|(status, response)| status.starts_with('2') && response.get("content").is_some());
             let name = format!("{} {path}", method.to_ascii_uppercase());
-            if answers_a_body && path != "/openapi.json" {
+            if answers_a_body {
                 assert!(s.checked.contains(&name), "{name} was not called");
             }
         }
