@@ -20,6 +20,13 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// `pointer` as a URI fragment (RFC 6901 §6): characters a fragment may not hold, such as
+/// the braces of a path template's `{id}`, percent-encoded.
+fn fragment(pointer: &str) -> String {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(&b);
+    pointer.bytes().map(|b| if allowed(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
 /// A validator for the schema at `pointer` in the document, compiled once.
 fn validator(pointer: &str) -> &'static Validator {
     static VALIDATORS: OnceLock<Mutex<HashMap<String, &'static Validator>>> = OnceLock::new();
@@ -28,7 +35,7 @@ fn validator(pointer: &str) -> &'static Validator {
         // The whole document is the root resource, so `#/components/...` references resolve;
         // its other members are not schema keywords and are ignored.
         let mut root = document().clone();
-        root["$ref"] = Value::String(format!("#{pointer}"));
+        root["$ref"] = Value::String(format!("#{}", fragment(pointer)));
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
