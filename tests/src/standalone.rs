@@ -77,7 +77,8 @@ pub fn standalone_wasm() -> PathBuf {
         path.exists(),
         "{} is missing: compose it (as .ci/run does) with\n\n    \
          cargo build --release --target wasm32-wasip2 -p roster-guest -p roster-plug\n    \
-         wac plug <target>/wasm32-wasip2/release/roster_guest.wasm --plug <target>/wasm32-wasip2/release/roster_plug.wasm -o {}\n\n\
+         wac compose plug/standalone.wac -d roster:guest=<target>/wasm32-wasip2/release/roster_guest.wasm \
+         -d roster:plug=<target>/wasm32-wasip2/release/roster_plug.wasm -o {}\n\n\
          or point ROSTER_STANDALONE_WASM at a composed component",
         path.display(),
         path.display()
