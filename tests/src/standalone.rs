@@ -143,7 +143,7 @@ fn start_wasmtime_serve() -> Server {
         .args(["--idle-instance-timeout", IDLE_INSTANCE_TIMEOUT])
         .args(["--max-concurrent-requests", "1"])
         .arg(&wasm);
-    start(command, |line| {
+    start(command, tempfile::tempdir().expect("a temp dir can be made"), |line| {
         let rest = line.strip_prefix("Serving HTTP on ")?;
         Some(rest.trim().trim_end_matches('/').to_owned())
     })
@@ -154,10 +154,17 @@ fn start_wasmtime_serve() -> Server {
 fn start_jco() -> Server {
     let wasm = standalone_wasm();
     let port = free_port();
+    let temp = tempfile::tempdir().expect("a temp dir can be made");
     let mut command = Command::new(jco());
-    command.arg("serve").args(["--host", "127.0.0.1", "--port", &port.to_string()]).arg(&wasm);
+    command
+        .arg("serve")
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        // The transpiled JavaScript goes with the temp dir, however jco ends.
+        .arg("--jco-dir")
+        .arg(temp.path().join("jco"))
+        .arg(&wasm);
     let base = format!("http://127.0.0.1:{port}");
-    start(command, move |line| line.starts_with("Server listening @").then(|| base.clone()))
+    start(command, temp, move |line| line.starts_with("Server listening @").then(|| base.clone()))
 }
 
 /// A port nobody listens on now.
@@ -167,10 +174,13 @@ fn free_port() -> u16 {
 }
 
 /// Run `command` with the administrator in its environment, in a process group of its own;
-/// its stdout and stderr go to `server.log` in a temp dir, and `listening` picks the base
-/// URL out of the line that says it listens.
-fn start(mut command: Command, listening: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Server {
-    let temp = tempfile::tempdir().expect("a temp dir can be made");
+/// its stdout and stderr go to `server.log` in `temp`, and `listening` picks the base URL
+/// out of the line that says it listens.
+fn start(
+    mut command: Command,
+    temp: tempfile::TempDir,
+    listening: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> Server {
     let log_path = temp.path().join("server.log");
     let program = command.get_program().to_string_lossy().into_owned();
     let mut child: Child = command
