@@ -59,19 +59,19 @@ const ANONYMOUS: &str = r#"{credentials: none, account: none, correlation-id: "c
 
 #[test]
 fn the_bootstrap_administrator_logs_in_through_the_typed_auth_export() {
-    let answer = invoke(&format!(r#"roster:iam/auth@0.1.0#login({ANONYMOUS}, "{ADMIN}", "{ADMIN_PASSWORD}")"#));
+    let answer = invoke(&format!(r#"login({ANONYMOUS}, "{ADMIN}", "{ADMIN_PASSWORD}")"#));
     assert!(answer.starts_with(r#"ok({access-token: ""#), "{answer}");
     assert!(answer.contains(r#"token-type: "Bearer""#), "{answer}");
 }
 
 #[test]
 fn a_wrong_password_is_unauthenticated_through_the_typed_auth_export() {
-    let answer = invoke(&format!(r#"roster:iam/auth@0.1.0#login({ANONYMOUS}, "{ADMIN}", "not the password")"#));
+    let answer = invoke(&format!(r#"login({ANONYMOUS}, "{ADMIN}", "not the password")"#));
     assert_eq!(answer, "err(unauthenticated)");
 }
 
 #[test]
 fn the_typed_users_export_refuses_a_caller_without_credentials() {
-    let answer = invoke(&format!(r#"roster:iam/users@0.1.0#get({ANONYMOUS}, "0190a3f0-0000-7000-8000-000000000000")"#));
+    let answer = invoke(&format!(r#"get({ANONYMOUS}, "0190a3f0-0000-7000-8000-000000000000")"#));
     assert_eq!(answer, "err(unauthenticated)");
 }
