@@ -15,6 +15,9 @@ fn roster_serve_passes_the_conformance_suite() {
 }
 
 #[test]
+#[ignore = "wasmtime serve 48 may hand a request that arrives on a kept-alive connection, while the \
+            instance is still returning from the previous one, to a second instance with an empty \
+            in-memory store (README, Standalone: known gap); run with --ignored"]
 fn wasmtime_serve_passes_the_conformance_suite() {
     suite(Runtime::WasmtimeServe);
 }
