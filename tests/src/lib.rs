@@ -1,5 +1,8 @@
 //! Helpers for Roster's end-to-end tests: start the real `roster` binary on `127.0.0.1:0`
-//! with a temp data dir, speak HTTP to it, and stop it in `Drop`.
+//! with a temp data dir, speak HTTP to it, and stop it in `Drop`. [`standalone`] starts
+//! the composed component under other runtimes instead.
+
+pub mod standalone;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -42,6 +45,8 @@ pub struct Server {
     _temp: Option<tempfile::TempDir>,
     agent: ureq::Agent,
     admin_token: OnceLock<String>,
+    /// Whether `child` leads a process group of its own, ended with it.
+    process_group: bool,
 }
 
 impl Server {
@@ -97,15 +102,35 @@ impl Server {
                 panic!("roster did not report its address: {:?}", child.wait());
             }
         };
+        let server = Self::attach(child, base, data_dir, None, false);
+        server.wait_ready();
+        server
+    }
+
+    /// A server some other runtime runs as `child`, answering at `base`, with its logs in
+    /// `data_dir` (removed with `temp`). With `process_group`, `child` leads a process group
+    /// of its own (it spawned helpers), and the whole group is ended with it.
+    pub fn attach(
+        child: Child,
+        base: String,
+        data_dir: &Path,
+        temp: Option<tempfile::TempDir>,
+        process_group: bool,
+    ) -> Server {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
-        let server =
-            Server { child, base, data_dir: data_dir.to_owned(), _temp: None, agent, admin_token: OnceLock::new() };
-        server.wait_ready();
-        server
+        Server {
+            child,
+            base,
+            data_dir: data_dir.to_owned(),
+            _temp: temp,
+            agent,
+            admin_token: OnceLock::new(),
+            process_group,
+        }
     }
 
     fn wait_ready(&self) {
@@ -270,6 +295,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.process_group {
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

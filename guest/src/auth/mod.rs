@@ -2,6 +2,7 @@
 //! API keys) or of recovering it (temporary passwords, lost-password tokens).
 
 pub mod api_keys;
+pub mod first_call;
 pub mod lockout;
 pub mod password;
 pub mod tokens;

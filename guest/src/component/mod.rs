@@ -12,6 +12,7 @@ mod store;
 mod transfer;
 mod users;
 
+use crate::auth::first_call;
 use crate::env::{Env, SystemClock};
 
 wit_bindgen::generate!({
@@ -25,7 +26,8 @@ struct Component;
 export!(Component);
 wasip2::http::proxy::export!(Component);
 
-/// Run `work` against the imported store, crypto and settings and the host's wall clock.
+/// Run `work` against the imported store, crypto and settings and the host's wall clock,
+/// after creating the administrator the runtime configured if the store has no user yet.
 fn with_env<T>(work: impl FnOnce(&Env) -> T) -> T {
     let env = Env {
         store: &store::ImportedStore,
@@ -34,5 +36,10 @@ fn with_env<T>(work: impl FnOnce(&Env) -> T) -> T {
         settings: settings::current(),
         authenticated: Default::default(),
     };
+    if let Err(error) = first_call::bootstrap_on_first_call(&env, settings::bootstrap_admin().as_ref()) {
+        // The call goes on: it fails as it would with no administrator. The error names
+        // rules and fields, never the password.
+        eprintln!("roster: the configured bootstrap administrator was not created: {error:?}");
+    }
     work(&env)
 }

@@ -1,6 +1,7 @@
 //! `roster:iam/settings` (imported): the operator's settings, read once per call.
 
 use super::roster::iam::settings as wit;
+use crate::auth::first_call::Administrator;
 use crate::settings::Settings;
 
 /// The settings the host supplies.
@@ -15,4 +16,9 @@ pub fn current() -> Settings {
         reset_token_ttl_seconds: s.reset_token_ttl_seconds,
         invitation_ttl_seconds: s.invitation_ttl_seconds,
     }
+}
+
+/// The administrator the runtime asks to be created on the first call, if any.
+pub fn bootstrap_admin() -> Option<Administrator> {
+    wit::bootstrap_admin().map(|admin| Administrator { user_name: admin.user_name, password: admin.password })
 }

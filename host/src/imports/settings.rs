@@ -2,7 +2,7 @@
 
 use wasmtime::component::HasData;
 
-use crate::bindings::roster::iam::settings::{self as wit, Settings};
+use crate::bindings::roster::iam::settings::{self as wit, Administrator, Settings};
 use crate::config::Rules;
 
 /// What `roster:iam/settings` needs of the Store: the rules in force.
@@ -21,6 +21,11 @@ impl HasData for SettingsImports {
 impl wit::Host for SettingsView<'_> {
     async fn current(&mut self) -> wasmtime::Result<Settings> {
         Ok(to_wit(self.rules))
+    }
+
+    /// None: this host creates the first administrator at start-up (`bootstrap.rs`).
+    async fn bootstrap_admin(&mut self) -> wasmtime::Result<Option<Administrator>> {
+        Ok(None)
     }
 }
 
