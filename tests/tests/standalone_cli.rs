@@ -30,7 +30,9 @@ fn the_standalone_component_imports_only_wasi_and_exports_http_and_the_typed_int
     let foreign: Vec<&String> = imports.iter().filter(|name| !name.starts_with("wasi:")).collect();
     assert!(foreign.is_empty(), "imports beyond WASI: {foreign:?}\n{wit}");
     let exports = items(&wit, "export");
-    for export in ["wasi:http/incoming-handler", "roster:iam/users", "roster:iam/auth"] {
+    for export in
+        ["wasi:http/incoming-handler", "roster:iam/users", "roster:iam/auth", "roster:iam/roles", "roster:iam/accounts"]
+    {
         assert!(exports.iter().any(|name| name == export), "{export} is not exported: {exports:?}\n{wit}");
     }
 }
