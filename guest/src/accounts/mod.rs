@@ -5,6 +5,7 @@
 //! unless the caller forces it, which removes its memberships and pending invitations in
 //! the same transaction.
 
+pub mod grants;
 pub mod invitations;
 pub mod members;
 
@@ -125,7 +126,30 @@ pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account,
     })
 }
 
-fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
+/// Every account of type `account_type` (accounts are an operator's customers: thousands,
+/// not millions, so they are read in one pass).
+pub fn of_type(txn: &dyn Txn, account_type: AccountType) -> Result<Vec<Account>, Error> {
+    let mut range = KeyRange::prefix(RECORD_PREFIX);
+    let mut found = Vec::new();
+    loop {
+        let batch = txn.scan(&range, paging::MAX_LIMIT, Direction::Forward)?;
+        for (_, value) in &batch {
+            let account = decode(value)?;
+            if account.account_type == account_type {
+                found.push(account);
+            }
+        }
+        match batch.last() {
+            Some((key, _)) if batch.len() == paging::MAX_LIMIT as usize => {
+                range.start = std::ops::Bound::Excluded(key.clone())
+            }
+            _ => return Ok(found),
+        }
+    }
+}
+
+/// The account with id `id_or_name`, or, when it is not a UUID, the one named so.
+pub fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
     match AccountId::parse(id_or_name) {
         Some(id) => read(txn, id),
         None => find_by_name(txn, id_or_name),

@@ -6,11 +6,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod flexnet;
 pub mod json;
 pub mod problem;
 pub mod roles;
 pub mod routes;
 pub mod users;
+pub mod users_v1;
 
 use crate::context::{Credentials, RequestContext};
 use crate::env::Env;
@@ -127,7 +129,11 @@ pub fn handle(env: &Env, request: &Request) -> Response {
 /// Hand the request to the surface whose prefix its path has; each answers
 /// `Err(Problem::NoRoute)` when none of its routes has this method and path.
 fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
-    native(env, ctx, request, segments)
+    match segments {
+        ["users-accounts-api", ..] => flexnet::route(env, ctx, request, segments),
+        ["users-api", "v1", ..] => users_v1::route(env, ctx, request, segments),
+        _ => native(env, ctx, request, segments),
+    }
 }
 
 /// The native API: `Err(Problem::NoRoute)` when no route has this method and path.

@@ -7,7 +7,7 @@
 pub type Route = (&'static str, &'static str);
 
 /// Every surface's routes.
-pub const SURFACES: &[&[Route]] = &[NATIVE];
+pub const SURFACES: &[&[Route]] = &[NATIVE, super::flexnet::ROUTES, super::users_v1::ROUTES];
 
 /// The native API, under `/api/v1`, with the RFC 6749 token endpoint.
 pub const NATIVE: &[Route] = &[

@@ -1,10 +1,12 @@
 //! The user service: create, read, update, delete and list, each in one transaction that
 //! keeps the record, its unique names and its index entries in step.
 
+pub mod directory;
 pub mod keys;
 pub mod query;
 
 use crate::access::{Permission, Target, authorize};
+use crate::accounts::grants::{self, Grant, Unlisted};
 use crate::accounts::members;
 use crate::audit;
 use crate::auth::{self, password::PasswordRecord};
@@ -15,12 +17,19 @@ use crate::model::rules;
 use crate::model::user::{Change, NewUser, TextField, User, UserId, UserPatch, UserStatus};
 use crate::roles;
 use crate::store::{Direction, KeyRange, Txn};
+pub use directory::MemberOf;
 use keys::Index;
 use query::{Page, Query};
 
 /// Create a user. A password, if given, is checked against the policy and hashed before
 /// the transaction begins.
 pub fn create(env: &Env, ctx: &RequestContext, input: NewUser) -> Result<User, Error> {
+    create_with(env, ctx, input, &[])
+}
+
+/// Create a user with the memberships `grants` name, all in one transaction: a refused
+/// grant writes nothing. Attributes an account requires are checked once the user is in it.
+pub fn create_with(env: &Env, ctx: &RequestContext, input: NewUser, grants: &[Grant]) -> Result<User, Error> {
     let caller = auth::caller(env, ctx)?;
     authorize(&caller, Permission::UsersCreate, Target::Any)?;
     let now = env.now().to_rfc3339();
@@ -36,6 +45,10 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewUser) -> Result<User, E
             auth::write_password(txn, user.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         }
         audit::Event::new("user.created", ctx).by(&caller).on("user", user.id).record(txn, env.now())?;
+        if !grants.is_empty() {
+            let accounts = grants::apply(txn, env, ctx, &caller, user.id, grants, Unlisted::Keep)?;
+            crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &accounts)?;
+        }
         Ok(user.clone())
     })
 }
@@ -76,16 +89,28 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &Query) -> Result<Page, Erro
 /// recap), sorted by value; users without a value count under `null`. Read in pages of one
 /// snapshot, so memory holds one page and the counts, never every user.
 pub fn recap(env: &Env, ctx: &RequestContext, query: &Query, field: &str) -> Result<Vec<(Option<String>, u64)>, Error> {
+    recap_in(env, ctx, query, &MemberOf::default(), field)
+}
+
+/// [`recap`] over the users that are also members as `member_of` says.
+pub fn recap_in(
+    env: &Env,
+    ctx: &RequestContext,
+    query: &Query,
+    member_of: &MemberOf,
+    field: &str,
+) -> Result<Vec<(Option<String>, u64)>, Error> {
     if !is_recap_field(field) {
         return Err(Error::invalid("target", "unknown_field", format!("{field} cannot be counted by")));
     }
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         authorize(&caller, Permission::UsersList, Target::Any)?;
+        let members = member_of.resolve(txn, &env.now().date())?;
         let mut counts = std::collections::BTreeMap::<Option<String>, u64>::new();
         let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
         loop {
-            let page = query::run(txn, &page_query)?;
+            let page = members.run(txn, &page_query)?;
             for user in &page.items {
                 *counts.entry(recap_value(user, field)).or_default() += 1;
             }
@@ -120,6 +145,19 @@ fn is_recap_field(field: &str) -> bool {
 /// On their own record, users without `users:update` may change everything but their
 /// status and whether they can log in. Disabling a user ends their sessions.
 pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Result<User, Error> {
+    update_with(env, ctx, id, patch, &[], Unlisted::Keep)
+}
+
+/// [`update`], and in the same transaction give the memberships `grants` name; `unlisted`
+/// says what becomes of the others.
+pub fn update_with(
+    env: &Env,
+    ctx: &RequestContext,
+    id: &str,
+    patch: UserPatch,
+    grants: &[Grant],
+    unlisted: Unlisted,
+) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     let now = env.now().to_rfc3339();
     env.write(|txn| {
@@ -134,7 +172,13 @@ pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Re
         }
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
+        if !grants.is_empty() || unlisted != Unlisted::Keep {
+            grants::apply(txn, env, ctx, &caller, id, grants, unlisted)?;
+        }
         let new = replace_in(txn, &old, apply_patch(&old, patch.clone())?, &now)?;
+        if !grants.is_empty() {
+            crate::attributes::check(txn, &new, &env.now().date())?;
+        }
         if new.version != old.version {
             audit::Event::new("user.updated", ctx)
                 .by(&caller)

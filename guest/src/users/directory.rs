@@ -1,0 +1,157 @@
+//! Users read with their accounts: lists that keep only the members of some accounts
+//! (seed 000's `accountId`, `accountName` and `accountType` filters, seed 003's
+//! `customerId` predicate), totals for page counts, and records that carry the user's
+//! memberships by account and role name.
+
+use std::collections::BTreeSet;
+
+use super::query::{self, Page, Query};
+use super::{find_by_user_name, read};
+use crate::access::{Permission, Target, authorize};
+use crate::accounts::{self, grants, members};
+use crate::auth;
+use crate::context::RequestContext;
+use crate::env::Env;
+use crate::error::Error;
+use crate::model::account::{AccountId, AccountType};
+use crate::model::user::{User, UserId};
+use crate::store::Txn;
+
+pub use grants::AccountRoles;
+
+/// Which accounts' active members a list keeps; every field given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberOf {
+    /// The account's id.
+    pub account_id: Option<String>,
+    /// The account's name, case-insensitively.
+    pub account_name: Option<String>,
+    /// The account's type.
+    pub account_type: Option<AccountType>,
+}
+
+/// A [`MemberOf`] resolved in one snapshot: no ids keeps everyone.
+pub struct Members {
+    ids: Option<BTreeSet<UserId>>,
+    identity: String,
+}
+
+impl MemberOf {
+    /// Whether the filter names anything.
+    pub fn is_empty(&self) -> bool {
+        self.account_id.is_none() && self.account_name.is_none() && self.account_type.is_none()
+    }
+
+    /// The active members, on `today`, of the accounts this names. Their ids are held in
+    /// memory: 16 bytes a member.
+    pub fn resolve(&self, txn: &dyn Txn, today: &str) -> Result<Members, Error> {
+        if self.is_empty() {
+            return Ok(Members { ids: None, identity: String::new() });
+        }
+        let mut candidates = match (&self.account_id, &self.account_name) {
+            (Some(id), _) => {
+                AccountId::parse(id).map(|id| accounts::read(txn, id)).transpose()?.flatten().into_iter().collect()
+            }
+            (None, Some(name)) => accounts::find_by_name(txn, name)?.into_iter().collect(),
+            (None, None) => accounts::of_type(txn, self.account_type.expect("a non-empty filter names something"))?,
+        };
+        candidates.retain(|account| {
+            self.account_name.as_ref().is_none_or(|name| account.name.eq_ignore_ascii_case(name.trim()))
+                && self.account_type.is_none_or(|t| t == account.account_type)
+        });
+        let mut ids = BTreeSet::new();
+        for account in candidates {
+            ids.extend(members::active_members(txn, account.id, today)?);
+        }
+        Ok(Members { ids: Some(ids), identity: self.identity() })
+    }
+
+    fn identity(&self) -> String {
+        format!("|{:?}|{:?}|{:?}", self.account_id, self.account_name, self.account_type)
+    }
+}
+
+impl Members {
+    /// The page of `query` among these members.
+    pub fn run(&self, txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
+        match &self.ids {
+            None => query::run(txn, query),
+            Some(ids) => query::run_where(txn, query, &self.identity, |u| ids.contains(&u.id)),
+        }
+    }
+}
+
+/// A user with the memberships it holds, by account and role name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detailed {
+    pub user: User,
+    pub accounts: Vec<AccountRoles>,
+}
+
+/// A page of detailed users, with the number of matches in all when it was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub items: Vec<Detailed>,
+    /// Present when more rows follow.
+    pub next_cursor: Option<String>,
+    /// Every match, on every page; counted in the same snapshot.
+    pub total: Option<u64>,
+}
+
+/// A page of the users matching `query` that are also members as `member_of` says, each
+/// with its memberships; with `count`, the number of matches in all (which reads them all,
+/// a page at a time).
+pub fn search(
+    env: &Env,
+    ctx: &RequestContext,
+    query: &Query,
+    member_of: &MemberOf,
+    count: bool,
+) -> Result<Listing, Error> {
+    let today = env.now().date();
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersList, Target::Any)?;
+        let members = member_of.resolve(txn, &today)?;
+        let page = members.run(txn, query)?;
+        let total = if count { Some(count_matches(txn, query, &members)?) } else { None };
+        let items = page.items.into_iter().map(|user| detail(txn, user, &today)).collect::<Result<_, _>>()?;
+        Ok(Listing { items, next_cursor: page.next_cursor, total })
+    })
+}
+
+fn count_matches(txn: &dyn Txn, query: &Query, members: &Members) -> Result<u64, Error> {
+    let mut total = 0;
+    let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
+    loop {
+        let page = members.run(txn, &page_query)?;
+        total += page.items.len() as u64;
+        match page.next_cursor {
+            Some(cursor) => page_query.start = query::Start::Cursor(cursor),
+            None => return Ok(total),
+        }
+    }
+}
+
+fn detail(txn: &dyn Txn, user: User, today: &str) -> Result<Detailed, Error> {
+    let accounts = grants::named(txn, user.id, today)?;
+    Ok(Detailed { user, accounts })
+}
+
+/// One user, by id or (when `by_user_name`) by user name, with its memberships.
+pub fn get_detailed(env: &Env, ctx: &RequestContext, key: &str, by_user_name: bool) -> Result<Detailed, Error> {
+    let today = env.now().date();
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        let user = if by_user_name {
+            find_by_user_name(txn, key)?
+        } else {
+            UserId::parse(key).map(|id| read(txn, id)).transpose()?.flatten()
+        };
+        match &user {
+            Some(user) => members::authorize_user(txn, env, &caller, Permission::UsersRead, user.id)?,
+            None => authorize(&caller, Permission::UsersRead, Target::Missing)?,
+        }
+        detail(txn, user.ok_or(Error::NotFound)?, &today)
+    })
+}
