@@ -155,3 +155,82 @@ pub fn get_detailed(env: &Env, ctx: &RequestContext, key: &str, by_user_name: bo
         detail(txn, user.ok_or(Error::NotFound)?, &today)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::grants::Grant;
+    use crate::env::testing::TestEnv;
+    use crate::model::account::NewAccount;
+    use crate::model::user::NewUser;
+    use crate::store::{Direction, KeyRange, Store};
+
+    fn account(t: &TestEnv, name: &str, account_type: AccountType) -> String {
+        let input = NewAccount { name: Some(name.into()), account_type: Some(account_type), ..NewAccount::default() };
+        accounts::create(&t.env(), &t.admin(), input).unwrap().id.to_string()
+    }
+
+    fn member(t: &TestEnv, name: &str, account: &str) -> Result<User, Error> {
+        let input = NewUser { email: Some(format!("{name}@example.com")), ..NewUser::default() };
+        let grant = Grant {
+            account: account.into(),
+            account_field: "accountRoles[0].accountName".into(),
+            roles: Some(vec!["account-admin".into()]),
+            roles_field: "accountRoles[0].roles".into(),
+            ..Grant::default()
+        };
+        super::super::create_with(&t.env(), &t.admin(), input, &[grant])
+    }
+
+    fn emails(listing: &Listing) -> Vec<&str> {
+        listing.items.iter().map(|d| d.user.email.as_str()).collect()
+    }
+
+    fn keys(t: &TestEnv) -> usize {
+        let txn = t.store.begin_read().unwrap();
+        txn.scan(&KeyRange::prefix(b""), 100_000, Direction::Forward).unwrap().len()
+    }
+
+    #[test]
+    fn a_user_created_with_a_membership_is_listed_among_that_accounts_members_only() {
+        let t = TestEnv::new();
+        let acme = account(&t, "acme", AccountType::Customer);
+        account(&t, "beta", AccountType::Publisher);
+        member(&t, "ann", "acme").unwrap();
+        member(&t, "bob", "beta").unwrap();
+        let query = Query { sort: query::SortField::Email, ..Query::default() };
+        let search = |member_of: MemberOf| search(&t.env(), &t.admin(), &query, &member_of, true).unwrap();
+        let by_id = search(MemberOf { account_id: Some(acme), ..MemberOf::default() });
+        assert_eq!((emails(&by_id), by_id.total), (vec!["ann@example.com"], Some(1)));
+        assert_eq!(by_id.items[0].accounts[0].roles, ["account-admin"]);
+        let by_type = search(MemberOf { account_type: Some(AccountType::Publisher), ..MemberOf::default() });
+        assert_eq!(emails(&by_type), ["bob@example.com"]);
+        let mismatch = search(MemberOf {
+            account_name: Some("acme".into()),
+            account_type: Some(AccountType::Publisher),
+            ..MemberOf::default()
+        });
+        assert!(mismatch.items.is_empty());
+        assert_eq!(search(MemberOf::default()).total, Some(3), "with the administrator");
+    }
+
+    #[test]
+    fn a_refused_membership_refuses_the_user_and_writes_nothing() {
+        let t = TestEnv::new();
+        account(&t, "acme", AccountType::Customer);
+        let before = keys(&t);
+        let Err(Error::Invalid(errors)) = member(&t, "ann", "nowhere") else { panic!("expected invalid") };
+        assert_eq!(errors[0].field, "accountRoles[0].accountName");
+        assert_eq!(keys(&t), before);
+    }
+
+    #[test]
+    fn a_detailed_read_by_user_name_carries_the_memberships() {
+        let t = TestEnv::new();
+        account(&t, "acme", AccountType::Customer);
+        member(&t, "ann", "acme").unwrap();
+        let detailed = get_detailed(&t.env(), &t.admin(), "ANN@example.com", true).unwrap();
+        assert_eq!(detailed.accounts[0].account_name, "acme");
+        assert_eq!(get_detailed(&t.env(), &t.admin(), "nobody", true), Err(Error::NotFound));
+    }
+}

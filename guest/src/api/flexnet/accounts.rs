@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::super::json::Fields;
 use super::super::problem::Problem;
 use super::super::{Request, Response};
-use super::{Paging, descending, status_name};
+use super::{Paging, descending, renamed, status_name};
 use crate::accounts::{self, AccountQuery};
 use crate::context::RequestContext;
 use crate::env::Env;
@@ -32,6 +32,11 @@ fn account_json(account: &Account) -> Value {
         "createdAt": account.created_at,
         "updatedAt": account.updated_at,
     })
+}
+
+/// A service error with the account's fields named as this API names them.
+fn wire_errors(err: crate::error::Error) -> crate::error::Error {
+    renamed(err, &[("name", "accountName")])
 }
 
 fn account_type(fields: &mut Fields, errors: &mut FieldErrors) -> Option<AccountType> {
@@ -67,9 +72,8 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         status: status(&mut fields, &mut errors),
         attributes: fields.attributes("attributes").unwrap_or_default(),
     };
-    fields.finish()?;
-    errors.finish(())?;
-    let account = accounts::create(env, ctx, input)?;
+    fields.finish_with(errors)?;
+    let account = accounts::create(env, ctx, input).map_err(wire_errors)?;
     let location = format!("/users-accounts-api/v1/accounts/{}", account.name);
     Ok(Response::json(201, &account_json(&account)).with_header("location", location))
 }
@@ -93,9 +97,9 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, name: &str) ->
         status: status(&mut fields, &mut errors),
         attributes: fields.attributes("attributes"),
     };
-    fields.finish()?;
-    errors.finish(())?;
-    Ok(Response::json(200, &account_json(&accounts::update(env, ctx, name, patch)?)))
+    fields.finish_with(errors)?;
+    let account = accounts::update(env, ctx, name, patch).map_err(wire_errors)?;
+    Ok(Response::json(200, &account_json(&account)))
 }
 
 /// `DELETE /users-accounts-api/v1/accounts/{accountName}[?force=true]`: 204; while the

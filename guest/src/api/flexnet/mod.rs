@@ -11,7 +11,7 @@ use super::routes::Route;
 use super::{Request, Response};
 use crate::context::RequestContext;
 use crate::env::Env;
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{Error, FieldError, FieldErrors};
 use crate::store::paging::{MAX_LIMIT, Start};
 
 /// Every route of this surface.
@@ -103,6 +103,26 @@ fn descending(value: &str, errors: &mut FieldErrors) -> bool {
     }
 }
 
+/// A service error with its fields named as this API names them: each `(service, wire)`
+/// pair renames a field.
+fn renamed(err: Error, names: &[(&str, &str)]) -> Error {
+    let rename = |list: Vec<FieldError>| -> Vec<FieldError> {
+        list.into_iter()
+            .map(|mut e| {
+                if let Some((_, wire)) = names.iter().find(|(service, _)| *service == e.field) {
+                    e.field = (*wire).to_owned();
+                }
+                e
+            })
+            .collect()
+    };
+    match err {
+        Error::Invalid(list) => Error::Invalid(rename(list)),
+        Error::Duplicate(list) => Error::Duplicate(rename(list)),
+        other => other,
+    }
+}
+
 /// A status as this API writes it: `Active` or `Inactive`.
 fn status_name(active: bool) -> &'static str {
     if active { "Active" } else { "Inactive" }
@@ -111,6 +131,22 @@ fn status_name(active: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_openapi_fragment_documents_exactly_these_routes() {
+        let fragment: serde_json::Value =
+            serde_json::from_str(include_str!("../../../openapi/flexnet.json")).expect("the fragment is JSON");
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, item) in fragment["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("a path item").keys().filter(|k| *k != "parameters") {
+                documented.push((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+        let mut served: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        documented.sort();
+        served.sort();
+        assert_eq!(documented, served);
+    }
 
     #[test]
     fn page_and_limit_zero_mean_the_first_page_of_the_default_size() {
@@ -126,7 +162,7 @@ mod tests {
     fn a_limit_over_the_maximum_is_refused_by_name() {
         let mut errors = FieldErrors::new();
         Paging::default().take("limit", "5000", &mut errors);
-        let Err(crate::error::Error::Invalid(list)) = errors.finish(()) else { panic!("expected invalid") };
+        let Err(Error::Invalid(list)) = errors.finish(()) else { panic!("expected invalid") };
         assert_eq!((list[0].field.as_str(), list[0].code), ("limit", "range"));
     }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::super::json::Fields;
 use super::super::problem::Problem;
 use super::super::{Request, Response};
-use super::{Paging, descending, status_name};
+use super::{Paging, descending, renamed, status_name};
 use crate::accounts::grants::{Grant, Unlisted};
 use crate::context::RequestContext;
 use crate::env::Env;
@@ -65,6 +65,23 @@ pub fn user_json(detailed: &Detailed) -> Value {
     map.insert("createdAt".into(), json!(user.created_at));
     map.insert("updatedAt".into(), json!(user.updated_at));
     Value::Object(map)
+}
+
+/// A service error with the fields named as this API names them. A login user's name is
+/// its email address, so an error the address caused in both is reported once, on
+/// `emailAddress`.
+fn wire_errors(err: Error) -> Error {
+    let once = |mut list: Vec<FieldError>| {
+        let address_codes: Vec<&'static str> =
+            list.iter().filter(|e| e.field == "emailAddress").map(|e| e.code).collect();
+        list.retain(|e| !(e.field == "userName" && address_codes.contains(&e.code)));
+        list
+    };
+    match renamed(err, &[("email", "emailAddress"), ("phone", "phoneNumber"), ("fax", "faxNumber")]) {
+        Error::Invalid(list) => Error::Invalid(once(list)),
+        Error::Duplicate(list) => Error::Duplicate(once(list)),
+        other => other,
+    }
 }
 
 /// `status`: `Active` or `Inactive`, in any case.
@@ -219,24 +236,11 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         attributes: fields.attributes("attributes").unwrap_or_default(),
         ..NewUser::default()
     };
-    let finished = fields.finish();
-    merge(finished, errors)?;
-    let user = users::create_with(env, ctx, input, &grants)?;
+    fields.finish_with(errors)?;
+    let user = users::create_with(env, ctx, input, &grants).map_err(wire_errors)?;
     let detailed = directory::get_detailed(env, ctx, &user.id.to_string(), false)?;
     let location = format!("/users-accounts-api/v1/users/{}", user.user_name);
     Ok(Response::json(201, &user_json(&detailed)).with_header("location", location))
-}
-
-/// One answer naming every broken field: those of the body reader and the surface's own.
-fn merge(finished: Result<(), Error>, mut errors: FieldErrors) -> Result<(), Error> {
-    if let Err(Error::Invalid(list)) = finished {
-        for error in list {
-            errors.push(error);
-        }
-    } else {
-        finished?;
-    }
-    errors.finish(())
 }
 
 /// `GET /users-accounts-api/v1/users/{userName}`.
@@ -284,11 +288,10 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, user_name: &st
         attributes: fields.attributes("attributes"),
         ..UserPatch::default()
     };
-    let finished = fields.finish();
-    merge(finished, errors)?;
+    fields.finish_with(errors)?;
     let id = current.id.to_string();
     let unlisted = if grants.is_some() { Unlisted::Remove } else { Unlisted::Keep };
-    users::update_with(env, ctx, &id, patch, grants.as_deref().unwrap_or_default(), unlisted)?;
+    users::update_with(env, ctx, &id, patch, grants.as_deref().unwrap_or_default(), unlisted).map_err(wire_errors)?;
     Ok(Response::json(200, &user_json(&directory::get_detailed(env, ctx, &id, false)?)))
 }
 
@@ -366,6 +369,18 @@ fn parse_list(pairs: &[(String, String)]) -> Result<(Query, MemberOf, Paging), E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_errors_take_the_wire_names_and_an_address_error_is_reported_once() {
+        let err = Error::Invalid(vec![
+            FieldError::new("email", "too_long", "must be at most 1000 characters"),
+            FieldError::new("userName", "too_long", "must be at most 1000 characters"),
+            FieldError::new("phone", "format", "must be a phone number"),
+        ]);
+        let Error::Invalid(list) = wire_errors(err) else { panic!("still invalid") };
+        let fields: Vec<&str> = list.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["emailAddress", "phoneNumber"]);
+    }
 
     fn pairs(query: &str) -> Vec<(String, String)> {
         form_urlencoded::parse(query.as_bytes()).into_owned().collect()

@@ -18,11 +18,12 @@ use crate::error::FieldErrors;
 pub fn lost(env: &Env, ctx: &RequestContext, request: &Request, realm: &str) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
     let email = fields.required("email");
-    fields.finish()?;
-    let email = email.unwrap_or_default();
     let mut errors = FieldErrors::new();
-    limits::check("email", &email, &mut errors);
-    errors.finish(())?;
+    if let Some(email) = &email {
+        limits::check("email", email, &mut errors);
+    }
+    fields.finish_with(errors)?;
+    let email = email.unwrap_or_default();
     auth::request_password_reset_in(env, ctx, &email, Some(realm))?;
     Ok(Response::json(
         202,
@@ -40,11 +41,12 @@ pub fn reset(
 ) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
     let password = fields.required("password");
-    fields.finish()?;
-    let password = password.unwrap_or_default();
     let mut errors = FieldErrors::new();
-    limits::check("password", &password, &mut errors);
-    errors.finish(())?;
+    if let Some(password) = &password {
+        limits::check("password", password, &mut errors);
+    }
+    fields.finish_with(errors)?;
+    let password = password.unwrap_or_default();
     auth::reset_password_with_token_in(env, ctx, token, &password, Some(realm))?;
     Ok(Response::empty(204))
 }

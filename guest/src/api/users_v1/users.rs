@@ -145,11 +145,16 @@ fn customer_grants(
         });
     }
     let listed = authorized.is_some();
+    let mut seen: Vec<String> = Vec::new();
     for (i, id) in authorized.unwrap_or_default().into_iter().enumerate() {
         let field = format!("authorizedCustomerIds[{i}]");
-        if grants.iter().skip(usize::from(customer.is_some())).any(|g| g.account == id) {
+        if seen.contains(&id) {
             errors.push(FieldError::new(field, "duplicate", "must be unique"));
-        } else if customer.as_deref() != Some(id.as_str()) {
+            continue;
+        }
+        seen.push(id.clone());
+        // The home account is a right already: listing it again adds nothing.
+        if customer.as_deref() != Some(id.as_str()) {
             grants.push(Grant { account: id, account_field: field, roles: None, ..Grant::default() });
         }
     }
@@ -165,7 +170,9 @@ fn authorized_ids(fields: &mut Fields, errors: &mut FieldErrors) -> Option<Vec<S
             errors.push(FieldError::new("authorizedCustomers", "type", "must be a list of {customerId, name}"));
         }
         for (i, item) in items.iter().enumerate() {
+            // The same customer in both lists is one right, not a duplicate.
             match item.get("customerId").and_then(Value::as_str) {
+                Some(id) if ids.as_ref().is_some_and(|ids| ids.iter().any(|known| known == id)) => {}
                 Some(id) => ids.get_or_insert_with(Vec::new).push(id.to_owned()),
                 None => errors.push(FieldError::new(
                     format!("authorizedCustomers[{i}].customerId"),
@@ -198,15 +205,6 @@ fn required_status(fields: &mut Fields, errors: &mut FieldErrors) -> Option<User
     errors.check(parse_status("status", &value))
 }
 
-/// One answer naming every broken field: those of the body reader and the surface's own.
-fn merge(finished: Result<(), Error>, mut errors: FieldErrors) -> Result<(), Error> {
-    match finished {
-        Err(Error::Invalid(list)) => list.into_iter().for_each(|e| errors.push(e)),
-        other => other?,
-    }
-    errors.finish(())
-}
-
 /// `POST /users-api/v1/users`: 201 with the user and its `Location`.
 pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
     let mut fields = Fields::of(request)?;
@@ -225,9 +223,8 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         Change::Set(value) => Some(value),
         Change::Keep | Change::Clear => None,
     };
-    let finished = fields.finish();
     let (grants, _) = customer_grants(customer, authorized, &mut errors);
-    merge(finished, errors)?;
+    fields.finish_with(errors)?;
     let text = [(TextField::FirstName, first), (TextField::LastName, last)]
         .into_iter()
         .filter_map(|(field, value)| value.map(|v| (field, v)))
@@ -252,9 +249,8 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> R
             .expect("four names give four values");
     let customer = fields.string("customerId");
     let authorized = authorized_ids(&mut fields, &mut errors);
-    let finished = fields.finish();
     let (grants, listed) = customer_grants(customer, authorized, &mut errors);
-    merge(finished, errors)?;
+    fields.finish_with(errors)?;
     let text = [(TextField::FirstName, first), (TextField::LastName, last)]
         .into_iter()
         .filter_map(|(field, value)| value.map(|v| (field, Change::Set(v))))
