@@ -103,6 +103,8 @@ fn the_documents_create_sample_makes_a_user_whose_time_zone_reads_back_as_a_zone
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["timezone"], "Etc/GMT+6");
     assert_eq!(read.json(), user);
+    let escaped = server.get(&format!("{USERS}/johndoe%40xyz.com"));
+    assert_eq!((escaped.status, escaped.json()), (200, user));
 }
 
 #[test]
@@ -348,6 +350,15 @@ fn credentials_and_permissions_hold_as_on_the_native_api() {
     let foreign = server.request_as(&boss, "GET", &format!("{USERS}/bob@example.com"), &[], None);
     assert_eq!((foreign.status, foreign.json()["code"].as_str()), (404, Some("not_found")));
     assert_eq!(server.request_as(&boss, "GET", &format!("{USERS}/nobody@example.com"), &[], None).status, 404);
+    // It lists its own account's members, as the native member list allows, and no others.
+    let own = server.request_as(&boss, "GET", &format!("{USERS}?accountName=123456&sort_by=email"), &[], None);
+    assert_eq!(own.status, 200, "{}", text(&own));
+    let listed = own.json();
+    let emails: Vec<&str> =
+        listed["users"].as_array().unwrap().iter().map(|u| u["emailAddress"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["boss@example.com", "kim@example.com"]);
+    assert_eq!(server.request_as(&boss, "GET", &format!("{USERS}?accountName=777"), &[], None).status, 404);
+    assert_eq!(server.request_as(&boss, "GET", USERS, &[], None).status, 403);
     // Nor may it change a profile, which is global: that takes a global users:update.
     let change =
         server.request_as(&boss, "PUT", &format!("{USERS}/kim@example.com"), &[], Some(&json!({"city": "Oslo"})));

@@ -315,4 +315,11 @@ fn credentials_and_permissions_hold_as_on_the_native_api() {
     assert_eq!(server.request_as(&boss, "GET", &format!("{USERS}/{kim}"), &[], None).status, 200);
     let foreign = server.request_as(&boss, "GET", &format!("{USERS}/{bob}"), &[], None);
     assert_eq!((foreign.status, foreign.json()["code"].as_str()), (404, Some("not_found")));
+    // It lists its customer's users, and no other customer's.
+    let own =
+        server.request_as(&boss, "GET", &format!("{USERS}?customerId={acme}&sort=userName&target=userName"), &[], None);
+    assert_eq!(own.status, 200, "{}", text(&own));
+    assert_eq!(own.json()["items"], json!([{"userName": "boss"}, {"userName": "kim"}]));
+    assert_eq!(server.request_as(&boss, "GET", &format!("{USERS}?customerId={beta}"), &[], None).status, 404);
+    assert_eq!(server.request_as(&boss, "GET", USERS, &[], None).status, 403);
 }

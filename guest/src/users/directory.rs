@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::query::{self, Page, Query};
 use super::{find_by_user_name, read};
-use crate::access::{Permission, Target, authorize};
+use crate::access::{Caller, Permission, Target, authorize};
 use crate::accounts::{self, grants, members};
 use crate::auth;
 use crate::context::RequestContext;
@@ -33,6 +33,8 @@ pub struct MemberOf {
 /// A [`MemberOf`] resolved in one snapshot: no ids keeps everyone.
 pub struct Members {
     ids: Option<BTreeSet<UserId>>,
+    /// The accounts whose members these are.
+    accounts: Vec<AccountId>,
     identity: String,
 }
 
@@ -46,7 +48,7 @@ impl MemberOf {
     /// memory: 16 bytes a member.
     pub fn resolve(&self, txn: &dyn Txn, today: &str) -> Result<Members, Error> {
         if self.is_empty() {
-            return Ok(Members { ids: None, identity: String::new() });
+            return Ok(Members { ids: None, accounts: Vec::new(), identity: String::new() });
         }
         let mut candidates = match (&self.account_id, &self.account_name) {
             (Some(id), _) => {
@@ -60,10 +62,11 @@ impl MemberOf {
                 && self.account_type.is_none_or(|t| t == account.account_type)
         });
         let mut ids = BTreeSet::new();
-        for account in candidates {
+        for account in &candidates {
             ids.extend(members::active_members(txn, account.id, today)?);
         }
-        Ok(Members { ids: Some(ids), identity: self.identity() })
+        let accounts = candidates.iter().map(|a| a.id).collect();
+        Ok(Members { ids: Some(ids), accounts, identity: self.identity() })
     }
 
     fn identity(&self) -> String {
@@ -72,6 +75,18 @@ impl MemberOf {
 }
 
 impl Members {
+    /// Whether `caller` may list these users: with `users:list` everywhere, or, for the
+    /// members of some accounts, in each of those accounts (as an account's member list
+    /// allows on the native API).
+    pub fn authorize_list(&self, caller: &Caller) -> Result<(), Error> {
+        match authorize(caller, Permission::UsersList, Target::Any) {
+            Err(Error::Forbidden(_)) if !self.accounts.is_empty() => {
+                self.accounts.iter().try_for_each(|a| authorize(caller, Permission::UsersList, Target::Account(*a)))
+            }
+            verdict => verdict,
+        }
+    }
+
     /// The page of `query` among these members.
     pub fn run(&self, txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
         match &self.ids {
@@ -111,8 +126,8 @@ pub fn search(
     let today = env.now().date();
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersList, Target::Any)?;
         let members = member_of.resolve(txn, &today)?;
+        members.authorize_list(&caller)?;
         let page = members.run(txn, query)?;
         let total = if count { Some(count_matches(txn, query, &members)?) } else { None };
         let items = page.items.into_iter().map(|user| detail(txn, user, &today)).collect::<Result<_, _>>()?;
@@ -212,6 +227,32 @@ mod tests {
         });
         assert!(mismatch.items.is_empty());
         assert_eq!(search(MemberOf::default()).total, Some(3), "with the administrator");
+    }
+
+    #[test]
+    fn an_account_administrator_lists_the_members_of_that_account_and_no_others() {
+        let t = TestEnv::new();
+        account(&t, "acme", AccountType::Customer);
+        account(&t, "beta", AccountType::Customer);
+        let boss = NewUser {
+            user_name: Some("boss".into()),
+            email: Some("boss@example.com".into()),
+            password: Some("tulip marble ocean".into()),
+            ..NewUser::default()
+        };
+        let grant = Grant { account: "acme".into(), roles: Some(vec!["account-admin".into()]), ..Grant::default() };
+        super::super::create_with(&t.env(), &t.admin(), boss, &[grant]).unwrap();
+        member(&t, "bob", "beta").unwrap();
+        let token = crate::auth::login(&t.env(), &RequestContext::default(), "boss", "tulip marble ocean").unwrap();
+        let ctx = crate::env::testing::with_token(&token.access_token);
+        let of = |name: &str| MemberOf { account_name: Some(name.into()), ..MemberOf::default() };
+        let own = search(&t.env(), &ctx, &Query::default(), &of("acme"), false).unwrap();
+        assert_eq!(emails(&own), ["boss@example.com"]);
+        assert_eq!(search(&t.env(), &ctx, &Query::default(), &of("beta"), false), Err(Error::NotFound));
+        assert_eq!(
+            search(&t.env(), &ctx, &Query::default(), &MemberOf::default(), false),
+            Err(Error::Forbidden("users:list".into()))
+        );
     }
 
     #[test]

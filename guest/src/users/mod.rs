@@ -105,8 +105,8 @@ pub fn recap_in(
     }
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersList, Target::Any)?;
         let members = member_of.resolve(txn, &env.now().date())?;
+        members.authorize_list(&caller)?;
         let mut counts = std::collections::BTreeMap::<Option<String>, u64>::new();
         let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
         loop {

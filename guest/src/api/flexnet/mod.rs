@@ -33,9 +33,9 @@ pub fn route(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&st
     match (request.method.as_str(), segments) {
         ("GET", ["users-accounts-api", "v1", "users"]) => users::list(env, ctx, request),
         ("POST", ["users-accounts-api", "v1", "users"]) => users::create(env, ctx, request),
-        ("GET", ["users-accounts-api", "v1", "users", name]) => users::get(env, ctx, name),
-        ("PUT", ["users-accounts-api", "v1", "users", name]) => users::update(env, ctx, request, name),
-        ("DELETE", ["users-accounts-api", "v1", "users", name]) => users::delete(env, ctx, name),
+        ("GET", ["users-accounts-api", "v1", "users", name]) => users::get(env, ctx, &decoded(name)),
+        ("PUT", ["users-accounts-api", "v1", "users", name]) => users::update(env, ctx, request, &decoded(name)),
+        ("DELETE", ["users-accounts-api", "v1", "users", name]) => users::delete(env, ctx, &decoded(name)),
         ("GET", ["users-accounts-api", "v1", "accounts"]) => accounts::list(env, ctx, request),
         ("POST", ["users-accounts-api", "v1", "accounts"]) => accounts::create(env, ctx, request),
         ("GET", ["users-accounts-api", "v1", "accounts", name]) => accounts::get(env, ctx, name),
@@ -43,6 +43,28 @@ pub fn route(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&st
         ("DELETE", ["users-accounts-api", "v1", "accounts", name]) => accounts::delete(env, ctx, request, name),
         _ => Err(Problem::NoRoute),
     }
+}
+
+/// A path segment with its percent-escapes decoded: user names are email addresses, which
+/// clients send as `johndoe@xyz.com` or `johndoe%40xyz.com`. `+` stays a plus.
+fn decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Most rows a page holds when `limit` is absent or 0.
@@ -164,6 +186,13 @@ mod tests {
         Paging::default().take("limit", "5000", &mut errors);
         let Err(Error::Invalid(list)) = errors.finish(()) else { panic!("expected invalid") };
         assert_eq!((list[0].field.as_str(), list[0].code), ("limit", "range"));
+    }
+
+    #[test]
+    fn path_segments_are_percent_decoded_and_plus_stays() {
+        assert_eq!(decoded("johndoe%40xyz.com"), "johndoe@xyz.com");
+        assert_eq!(decoded("jo+doe@xyz.com"), "jo+doe@xyz.com");
+        assert_eq!(decoded("100%"), "100%");
     }
 
     #[test]
