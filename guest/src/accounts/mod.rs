@@ -126,8 +126,8 @@ pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account,
     })
 }
 
-/// Every account of type `account_type` (accounts are an operator's customers: thousands,
-/// not millions, so they are read in one pass).
+/// Every account of type `account_type`, read a page at a time; only the matches are kept
+/// (accounts have no type index: they are an operator's customers, thousands, not millions).
 pub fn of_type(txn: &dyn Txn, account_type: AccountType) -> Result<Vec<Account>, Error> {
     let mut range = KeyRange::prefix(RECORD_PREFIX);
     let mut found = Vec::new();
