@@ -73,6 +73,33 @@ fn create(server: &Server, body: &Value) -> Value {
 }
 
 #[test]
+fn the_documents_samples_verbatim_are_refused_for_their_placeholder_email() {
+    let server = Server::start();
+    let acme = customer(&server, "acme");
+    let mut verbatim = document_create_sample("string", "string");
+    verbatim["email"] = json!("string");
+    verbatim["userName"] = json!("string");
+    assert_eq!(problem_fields(&server.post(USERS, &verbatim)), ["email"]);
+    let id = create(&server, &user_body("kim", &acme))["id"].as_str().unwrap().to_owned();
+    let update = json!({"customerId": "string", "email": "string", "firstName": "string", "lastName": "string",
+                        "userName": "string", "status": "ENABLED", "authorizedCustomerIds": ["string"]});
+    let reply = server.request_as(server.admin_token(), "PUT", &format!("{USERS}/{id}"), &[], Some(&update));
+    assert_eq!(problem_fields(&reply), ["email"]);
+    // The lost-password sample goes through (it reveals nothing); the reset sample's
+    // password is shorter than the document's own 8-character minimum.
+    let lost =
+        server.request("POST", "/users-api/v1/realms/acme/password/lost", &[], Some(&json!({"email": "string"})));
+    assert_eq!(lost.status, 202);
+    let reset = server.request(
+        "POST",
+        "/users-api/v1/realms/acme/password/reset/string",
+        &[],
+        Some(&json!({"password": "string"})),
+    );
+    assert_eq!(problem_fields(&reset), ["password"]);
+}
+
+#[test]
 fn the_documents_create_sample_makes_a_user_of_a_customer_that_can_log_in() {
     let server = Server::start();
     let acme = customer(&server, "acme");

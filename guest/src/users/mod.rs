@@ -172,10 +172,12 @@ pub fn update_with(
         }
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
+        // The body's own rules first, then what the store must hold.
+        let patched = apply_patch(&old, patch.clone())?;
         if !grants.is_empty() || unlisted != Unlisted::Keep {
             grants::apply(txn, env, ctx, &caller, id, grants, unlisted)?;
         }
-        let new = replace_in(txn, &old, apply_patch(&old, patch.clone())?, &now)?;
+        let new = replace_in(txn, &old, patched, &now)?;
         if !grants.is_empty() {
             crate::attributes::check(txn, &new, &env.now().date())?;
         }
