@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod openapi;
+
 /// The bootstrap administrator's user name on every test server.
 pub const ADMIN: &str = "admin";
 /// The bootstrap administrator's password on every test server.
@@ -186,7 +188,9 @@ impl Server {
             .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
         let body = response.body_mut().read_to_vec().expect("the body can be read");
-        Reply { status, headers, body }
+        let reply = Reply { status, headers, body };
+        openapi::check_reply(method, path, status, reply.header("content-type"), &reply.body);
+        reply
     }
 
     /// `GET path` as the administrator.

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod flexnet;
 pub mod json;
+pub mod openapi;
 pub mod problem;
 pub mod roles;
 pub mod routes;
@@ -139,6 +140,7 @@ fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]
 /// The native API: `Err(Problem::NoRoute)` when no route has this method and path.
 fn native(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
     match (request.method.as_str(), segments) {
+        ("GET", ["openapi.json"]) => Ok(openapi::serve()),
         ("POST", ["oauth", "token"]) => Ok(auth::oauth_token(env, ctx, request)),
         ("POST", ["api", "v1", "auth", "login"]) => auth::login(env, ctx, request),
         ("POST", ["api", "v1", "auth", "logout"]) => auth::logout(env, ctx),

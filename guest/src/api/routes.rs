@@ -11,6 +11,7 @@ pub const SURFACES: &[&[Route]] = &[NATIVE, super::flexnet::ROUTES, super::users
 
 /// The native API, under `/api/v1`, with the RFC 6749 token endpoint.
 pub const NATIVE: &[Route] = &[
+    ("GET", "/openapi.json"),
     ("POST", "/oauth/token"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
