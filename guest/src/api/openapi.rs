@@ -7,7 +7,11 @@ use serde_json::{Map, Value};
 use super::Response;
 
 /// Each surface's fragment, by file name.
-const FRAGMENTS: &[(&str, &str)] = &[("native.json", include_str!("../../openapi/native.json"))];
+const FRAGMENTS: &[(&str, &str)] = &[
+    ("native.json", include_str!("../../openapi/native.json")),
+    ("flexnet.json", include_str!("../../openapi/flexnet.json")),
+    ("users-v1.json", include_str!("../../openapi/users-v1.json")),
+];
 
 const BASE: &str = include_str!("../../openapi/base.json");
 
