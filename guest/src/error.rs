@@ -111,4 +111,9 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether an error names `field`.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
 }

@@ -218,6 +218,18 @@ impl Server {
         std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default()
     }
 
+    /// The server's log once `needle` appears in it (or after 10 s, as it is then).
+    pub fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The outbox once it holds at least `count` messages (or after 30 s, as it is then).
     pub fn wait_for_mail(&self, count: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -285,6 +297,13 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
+}
+
+/// Whether `text` is a UUID in its hyphenated form.
+pub fn is_uuid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The token a mail carries: the one line that is 43 characters of base64url.

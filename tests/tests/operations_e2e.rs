@@ -1,22 +1,8 @@
 //! Operating the server: one correlation id through the response, the log line and the
 //! audit record; secrets never in the log; metrics in Prometheus text.
 
-use std::time::{Duration, Instant};
-
 use roster_tests::{ADMIN_PASSWORD, Server};
 use serde_json::json;
-
-/// The server's log once `needle` appears in it (or after 10 s, as it is then).
-fn log_with(server: &Server, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = server.log();
-        if log.contains(needle) || Instant::now() > deadline {
-            return log;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn one_correlation_id_is_in_the_response_the_log_line_and_the_audit_record() {
@@ -27,7 +13,7 @@ fn one_correlation_id_is_in_the_response_the_log_line_and_the_audit_record() {
     assert_eq!(reply.status, 201);
     assert_eq!(reply.header("x-correlation-id"), Some("trace-me-123"));
 
-    let log = log_with(&server, "trace-me-123");
+    let log = server.log_with("trace-me-123");
     let line = log.lines().find(|l| l.contains("trace-me-123")).expect("a log line carries the correlation id");
     let line: serde_json::Value = serde_json::from_str(line).expect("log lines are JSON");
     assert_eq!(line["route"], "/api/v1/users");
@@ -47,7 +33,7 @@ fn passwords_and_tokens_never_reach_the_log() {
     let wrong = json!({"userName": "quiet", "password": "wrong-secret-guess-77"});
     assert_eq!(server.request("POST", "/api/v1/auth/login", &[], Some(&wrong)).status, 401);
     assert_eq!(server.request_as(&token, "GET", "/api/v1/me", &[("x-correlation-id", "last-one")], None).status, 200);
-    let log = log_with(&server, "last-one");
+    let log = server.log_with("last-one");
     assert!(log.contains("last-one"), "the log was captured");
     for secret in [secret_password, "wrong-secret-guess-77", token.as_str(), ADMIN_PASSWORD, server.admin_token()] {
         assert!(!log.contains(secret), "a secret reached the log");

@@ -107,7 +107,28 @@ impl Permission {
     pub fn parse(name: &str) -> Option<Permission> {
         Permission::ALL.into_iter().find(|p| p.name() == name)
     }
+
+    /// Seed 001's security group and permission as Roster's permission: group `users` with
+    /// permission `read` is `users:read`, and so for every pair the document names (see
+    /// [`SEED_001_SECURITY`]). The one place that mapping is written.
+    pub fn of_security_group(group: &str, permission: &str) -> Option<Permission> {
+        Permission::parse(&format!("{group}:{permission}"))
+    }
 }
+
+/// Every (security group, permission) pair seed 001's document names, in its order.
+pub const SEED_001_SECURITY: [(&str, &str); 10] = [
+    ("users", "custom"),
+    ("users", "read"),
+    ("users", "list"),
+    ("users", "update"),
+    ("users", "password-reset"),
+    ("users", "delete"),
+    ("roles", "read"),
+    ("roles", "update"),
+    ("roles", "list"),
+    ("roles", "delete"),
+];
 
 impl Serialize for Permission {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -124,6 +145,16 @@ mod tests {
         for permission in Permission::ALL {
             assert_eq!(Permission::parse(permission.name()), Some(permission));
         }
+    }
+
+    #[test]
+    fn every_seed_001_security_group_and_permission_is_in_the_catalog() {
+        for (group, permission) in SEED_001_SECURITY {
+            let mapped = Permission::of_security_group(group, permission);
+            assert_eq!(mapped.map(Permission::name), Some(format!("{group}:{permission}").as_str()));
+        }
+        assert_eq!(Permission::of_security_group("users", "password-reset"), Some(Permission::UsersPasswordReset));
+        assert_eq!(Permission::of_security_group("groups", "read"), None);
     }
 
     #[test]

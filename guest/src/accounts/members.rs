@@ -290,6 +290,55 @@ pub fn delete(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Res
     })
 }
 
+/// Change the roles of `user` in `account` (seed 002's update), keeping the expiry; a
+/// pending invitation keeps its status and grants the new roles once accepted. Only a
+/// current member (or invitee) can be changed: anyone else is not found.
+pub fn set_roles(
+    env: &Env,
+    ctx: &RequestContext,
+    account: &str,
+    user: &str,
+    role_ids: &[String],
+) -> Result<Membership, Error> {
+    let account = AccountId::parse(account).ok_or(Error::NotFound)?;
+    let user = UserId::parse(user).ok_or(Error::NotFound)?;
+    let today = env.now().date();
+    env.write(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersUpdate, Target::Account(account))?;
+        let old = read(txn, account, user)?.filter(|m| is_listed(m, &today)).ok_or(Error::NotFound)?;
+        check_grant(txn, &caller, account, role_ids, None)?;
+        let membership = Membership { roles: role_ids.to_vec(), updated_at: env.now().to_rfc3339(), ..old };
+        write(txn, &membership)?;
+        audit::Event::new("membership.changed", ctx)
+            .by(&caller)
+            .on("user", user)
+            .in_account(account)
+            .changing(["roles"])
+            .record(txn, env.now())?;
+        Ok(membership)
+    })
+}
+
+/// One member of `account` as [`list`] shows it: an active member or a pending invitee.
+pub fn get(env: &Env, ctx: &RequestContext, account: &str, user: &str) -> Result<Member, Error> {
+    let account = AccountId::parse(account).ok_or(Error::NotFound)?;
+    let user = UserId::parse(user).ok_or(Error::NotFound)?;
+    let today = env.now().date();
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        authorize(&caller, Permission::UsersRead, Target::Account(account))?;
+        let membership = read(txn, account, user)?.filter(|m| is_listed(m, &today)).ok_or(Error::NotFound)?;
+        let user = users::read(txn, user)?.ok_or(Error::NotFound)?;
+        Ok(Member { user, membership })
+    })
+}
+
+/// Whether a membership is listed: pending, or active on `today`.
+fn is_listed(membership: &Membership, today: &str) -> bool {
+    membership.invitation_status == InvitationStatus::Pending || membership.is_active(today)
+}
+
 /// A member as listed: the user and the membership.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -336,9 +385,7 @@ pub fn list(
         };
         let needle = email.map(crate::model::rules::fold);
         let keep = |member: &Member| {
-            let current =
-                member.membership.invitation_status == InvitationStatus::Pending || member.membership.is_active(&today);
-            current
+            is_listed(&member.membership, &today)
                 && needle.as_ref().is_none_or(|n| crate::model::rules::fold(&member.user.email).contains(n.as_str()))
         };
         paging::read(txn, &scan, start, limit, load, keep)

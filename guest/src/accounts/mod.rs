@@ -5,7 +5,7 @@
 //! unless the caller forces it, which removes its memberships and pending invitations in
 //! the same transaction.
 
-pub mod grants;
+pub mod assignments;
 pub mod invitations;
 pub mod members;
 
@@ -148,7 +148,7 @@ pub fn of_type(txn: &dyn Txn, account_type: AccountType) -> Result<Vec<Account>,
     }
 }
 
-/// The account with id `id_or_name`, or, when it is not a UUID, the one named so.
+/// The account with id `id_or_name`, or, when it is not a UUID, the one so named.
 pub fn resolve(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Account>, Error> {
     match AccountId::parse(id_or_name) {
         Some(id) => read(txn, id),

@@ -233,3 +233,54 @@ fn a_temporary_password_reads_no_audit_record_even_with_account_rights() {
     let audit = crate::audit::list(&t.env(), &temporary, &crate::audit::AuditQuery { limit: 10, ..Default::default() });
     assert_eq!(audit.map(|_| ()), Err(Error::PasswordChangeRequired));
 }
+
+#[test]
+fn an_account_admin_reads_and_changes_the_roles_of_its_members_only() {
+    let t = TestEnv::new();
+    let (a, admin_a) = administered(&t, "account-a");
+    let (b, _) = administered(&t, "account-b");
+    let in_a = create_user(&t, "in-a");
+    let outsider = create_user(&t, "outsider");
+    members::put(&t.env(), &t.admin(), &a.id.to_string(), &in_a.to_string(), &[], None).unwrap();
+    let (a_id, in_a_id) = (a.id.to_string(), in_a.to_string());
+
+    let member = members::get(&t.env(), &admin_a, &a_id, &in_a_id).unwrap();
+    assert_eq!((member.user.id, member.membership.roles.len()), (in_a, 0));
+    let roles = [roles::ACCOUNT_ADMIN.to_owned()];
+    let changed = members::set_roles(&t.env(), &admin_a, &a_id, &in_a_id, &roles).unwrap();
+    assert_eq!(changed.roles, roles);
+    assert_eq!(members::get(&t.env(), &admin_a, &a_id, &in_a_id).unwrap().membership.roles, roles);
+    // Not a member: not found, and set_roles does not make one.
+    let outsider = outsider.to_string();
+    assert_eq!(members::get(&t.env(), &admin_a, &a_id, &outsider).map(|_| ()), Err(Error::NotFound));
+    assert_eq!(members::set_roles(&t.env(), &admin_a, &a_id, &outsider, &[]).map(|_| ()), Err(Error::NotFound));
+    // Another account's members are out of reach.
+    assert_eq!(members::get(&t.env(), &admin_a, &b.id.to_string(), &in_a_id).map(|_| ()), Err(Error::NotFound));
+    let unknown = members::set_roles(&t.env(), &admin_a, &a_id, &in_a_id, &["no-such-role".into()]);
+    let Err(Error::Invalid(fields)) = unknown else { panic!("{unknown:?}") };
+    assert_eq!((fields[0].field.as_str(), fields[0].code), ("roles[0]", "unknown_role"));
+}
+
+#[test]
+fn an_account_admin_sees_and_replaces_only_the_tenants_of_its_own_account() {
+    use crate::users::grants::{Grants, ListChange};
+    let t = TestEnv::new();
+    let (a, admin_a) = administered(&t, "account-a");
+    let (b, _) = administered(&t, "account-b");
+    let both = create_user(&t, "both");
+    for account in [&a, &b] {
+        members::put(&t.env(), &t.admin(), &account.id.to_string(), &both.to_string(), &[], None).unwrap();
+    }
+    let user = users::get(&t.env(), &t.admin(), &both.to_string()).unwrap();
+    assert_eq!(users::tenants(&t.env(), &t.admin(), &[&user]).unwrap(), [vec![a.id, b.id]]);
+    assert_eq!(users::tenants(&t.env(), &admin_a, &[&user]).unwrap(), [vec![a.id]], "account-b stays hidden");
+    // Replacing with an empty list takes the user out of account-a only.
+    let none = Grants { tenants: ListChange::Replace(Vec::new()), ..Grants::default() };
+    users::assign(&t.env(), &admin_a, &both.to_string(), &none).unwrap();
+    assert_eq!(users::tenants(&t.env(), &t.admin(), &[&user]).unwrap(), [vec![b.id]]);
+    // And account-b cannot be named from account-a.
+    let into_b = Grants { tenants: ListChange::Replace(vec!["account-b".into()]), ..Grants::default() };
+    let other = create_user(&t, "other");
+    members::put(&t.env(), &t.admin(), &a.id.to_string(), &other.to_string(), &[], None).unwrap();
+    assert_eq!(users::assign(&t.env(), &admin_a, &other.to_string(), &into_b).map(|_| ()), Err(Error::NotFound));
+}

@@ -83,10 +83,25 @@ impl Fields {
     /// A string field that must be present; a missing one is recorded as `required`.
     pub fn required(&mut self, name: &str) -> Option<String> {
         let value = self.string(name);
-        if value.is_none() {
+        self.require(name, value)
+    }
+
+    /// `value` read from field `name`, which must be present: absent (or null, or of the
+    /// wrong type) is recorded as `required` unless its type was already named.
+    pub fn require<T>(&mut self, name: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() && !self.errors_name(name) {
             self.errors.push(FieldError::new(name, "required", "is required"));
         }
         value
+    }
+
+    /// Record the error of `result`, if any (a rule a surface adds), and pass its value on.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        self.errors.check(result)
+    }
+
+    fn errors_name(&self, name: &str) -> bool {
+        self.errors.names(name)
     }
 
     /// A boolean field.

@@ -3,6 +3,7 @@
 //! `component::http` turns `wasi:http` into a [`Request`] and a [`Response`] back; routing is
 //! one `match` on method and path, with a small function per route.
 
+pub mod account_users;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod problem;
 pub mod roles;
 pub mod routes;
+pub mod user_management;
 pub mod users;
 pub mod users_v1;
 
@@ -131,6 +133,8 @@ pub fn handle(env: &Env, request: &Request) -> Response {
 /// `Err(Problem::NoRoute)` when none of its routes has this method and path.
 fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]) -> Result<Response, Problem> {
     match segments {
+        ["auth", ..] => user_management::route(env, ctx, request, segments),
+        ["v1", "account", ..] => account_users::route(env, ctx, request, segments),
         ["users-accounts-api", ..] => flexnet::route(env, ctx, request, segments),
         ["users-api", "v1", ..] => users_v1::route(env, ctx, request, segments),
         _ => native(env, ctx, request, segments),
@@ -195,5 +199,7 @@ pub const ROUTE_HEADER: &str = "x-roster-route";
 /// removes it before the response leaves.
 pub const CALLER_HEADER: &str = "x-roster-caller";
 
+#[cfg(test)]
+mod native_openapi_tests;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,8 @@ use super::Response;
 /// Each surface's fragment, by file name.
 const FRAGMENTS: &[(&str, &str)] = &[
     ("native.json", include_str!("../../openapi/native.json")),
+    ("user-management.json", include_str!("../../openapi/user-management.json")),
+    ("account-users.json", include_str!("../../openapi/account-users.json")),
     ("flexnet.json", include_str!("../../openapi/flexnet.json")),
     ("users-v1.json", include_str!("../../openapi/users-v1.json")),
 ];

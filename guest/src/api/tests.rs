@@ -239,6 +239,27 @@ fn recap_answers_counts_by_value() {
 }
 
 #[test]
+fn every_compatible_surface_route_is_in_its_openapi_fragment_and_nothing_else() {
+    let surfaces = [
+        (include_str!("../../openapi/user-management.json"), user_management::ROUTES, "user-management"),
+        (include_str!("../../openapi/account-users.json"), account_users::ROUTES, "account-users"),
+        (include_str!("../../openapi/flexnet.json"), flexnet::ROUTES, "flexnet"),
+        (include_str!("../../openapi/users-v1.json"), users_v1::ROUTES, "users-v1"),
+    ];
+    for (text, routes, tag) in surfaces {
+        let fragment: Value = serde_json::from_str(text).unwrap();
+        let documented: usize =
+            fragment["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(documented, routes.len(), "{tag}");
+        for (method, path) in routes {
+            let operation = &fragment["paths"][path][method.to_ascii_lowercase()];
+            assert!(operation["operationId"].is_string(), "{method} {path} is documented");
+            assert_eq!(operation["tags"], json!([tag]), "{method} {path}");
+        }
+    }
+}
+
+#[test]
 fn the_seed_surfaces_are_dispatched_by_prefix_and_report_their_route_templates() {
     let t = TestEnv::new();
     let env = t.env();

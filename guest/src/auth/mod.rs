@@ -173,8 +173,7 @@ pub fn caller(env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
 /// The authenticated caller, read inside `txn`.
 pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
     let (session, _, user, record) = session(txn, env, ctx)?;
-    let mut permissions = roles::permissions_of(txn, &user.roles)?;
-    permissions.insert(Permission::UsersCustom);
+    let permissions = users::grants::held_everywhere(txn, &user)?;
     env.authenticated.set(Some(user.id));
     Ok(Caller {
         user_id: user.id,

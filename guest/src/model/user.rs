@@ -73,6 +73,10 @@ pub struct User {
     /// The ids of the roles the user holds everywhere.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Permission names the user holds everywhere directly, beside those of their roles
+    /// (seed 001's `permissions`); sorted.
+    #[serde(default)]
+    pub permissions: Vec<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// RFC 3339, UTC.

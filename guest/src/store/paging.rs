@@ -19,6 +19,9 @@ pub enum Start {
     Page(u32),
     /// The `next_cursor` of the previous page.
     Cursor(String),
+    /// Skip this many matches, whatever the page size (seed 001's `offset`, seed 002's
+    /// `from`).
+    Offset(u64),
 }
 
 /// A paged read: the range and order, and what identifies the query for its cursors.
@@ -61,6 +64,7 @@ pub fn read<T>(
     match start {
         Start::Page(0) => return Err(Error::invalid("page", "range", "must be 1 or more")),
         Start::Page(page) => skip = u64::from(page - 1) * u64::from(limit),
+        Start::Offset(offset) => skip = *offset,
         Start::Cursor(cursor) => {
             let last = decode_cursor(cursor, fingerprint)
                 .filter(|key| scan.range.contains(key))
@@ -161,6 +165,21 @@ mod tests {
 
     fn scan(identity: &str) -> Scan {
         Scan { range: KeyRange::prefix(b"u/"), direction: Direction::Forward, identity: identity.into() }
+    }
+
+    #[test]
+    fn an_offset_skips_that_many_matches_whatever_the_limit() {
+        let store = crate::store::memory::MemoryStore::default();
+        let txn = crate::store::Store::begin_write(&store).unwrap();
+        for i in 0..7u8 {
+            txn.put(&[b"u/".as_slice(), &[i]].concat(), &[i]).unwrap();
+        }
+        let load = |_: &dyn Txn, entries: Vec<Entry>| Ok(entries.into_iter().map(|(k, v)| (k, v[0])).collect());
+        let page = read(&*txn, &scan("a"), &Start::Offset(3), 2, load, |_| true).unwrap();
+        assert_eq!(page.items, [3, 4]);
+        assert!(page.next_cursor.is_some());
+        let last = read(&*txn, &scan("a"), &Start::Offset(5), 5, load, |v| *v != 6).unwrap();
+        assert_eq!((last.items, last.next_cursor), (vec![5], None));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::query::{self, Page, Query};
 use super::{find_by_user_name, read};
 use crate::access::{Caller, Permission, Target, authorize};
-use crate::accounts::{self, grants, members};
+use crate::accounts::{self, assignments, members};
 use crate::auth;
 use crate::context::RequestContext;
 use crate::env::Env;
@@ -17,7 +17,7 @@ use crate::model::account::{AccountId, AccountType};
 use crate::model::user::{User, UserId};
 use crate::store::Txn;
 
-pub use grants::AccountRoles;
+pub use assignments::AccountRoles;
 
 /// Which accounts' active members a list keeps; every field given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,7 +149,7 @@ fn count_matches(txn: &dyn Txn, query: &Query, members: &Members) -> Result<u64,
 }
 
 fn detail(txn: &dyn Txn, user: User, today: &str) -> Result<Detailed, Error> {
-    let accounts = grants::named(txn, user.id, today)?;
+    let accounts = assignments::named(txn, user.id, today)?;
     Ok(Detailed { user, accounts })
 }
 
@@ -174,7 +174,7 @@ pub fn get_detailed(env: &Env, ctx: &RequestContext, key: &str, by_user_name: bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::grants::Grant;
+    use crate::accounts::assignments::Assignment;
     use crate::env::testing::TestEnv;
     use crate::model::account::NewAccount;
     use crate::model::user::NewUser;
@@ -187,14 +187,18 @@ mod tests {
 
     fn member(t: &TestEnv, name: &str, account: &str) -> Result<User, Error> {
         let input = NewUser { email: Some(format!("{name}@example.com")), ..NewUser::default() };
-        let grant = Grant {
+        let grant = Assignment {
             account: account.into(),
             account_field: "accountRoles[0].accountName".into(),
             roles: Some(vec!["account-admin".into()]),
             roles_field: "accountRoles[0].roles".into(),
-            ..Grant::default()
+            ..Assignment::default()
         };
-        super::super::create_with(&t.env(), &t.admin(), input, &[grant])
+        super::super::create_with(&t.env(), &t.admin(), input, &one(grant))
+    }
+
+    fn one(assignment: Assignment) -> crate::users::grants::Grants {
+        crate::users::grants::Grants { memberships: vec![assignment], ..Default::default() }
     }
 
     fn emails(listing: &Listing) -> Vec<&str> {
@@ -240,8 +244,9 @@ mod tests {
             password: Some("tulip marble ocean".into()),
             ..NewUser::default()
         };
-        let grant = Grant { account: "acme".into(), roles: Some(vec!["account-admin".into()]), ..Grant::default() };
-        super::super::create_with(&t.env(), &t.admin(), boss, &[grant]).unwrap();
+        let grant =
+            Assignment { account: "acme".into(), roles: Some(vec!["account-admin".into()]), ..Assignment::default() };
+        super::super::create_with(&t.env(), &t.admin(), boss, &one(grant)).unwrap();
         member(&t, "bob", "beta").unwrap();
         let token = crate::auth::login(&t.env(), &RequestContext::default(), "boss", "tulip marble ocean").unwrap();
         let ctx = crate::env::testing::with_token(&token.access_token);

@@ -2,34 +2,36 @@
 //! keeps the record, its unique names and its index entries in step.
 
 pub mod directory;
+pub mod grants;
 pub mod keys;
 pub mod query;
 
 use crate::access::{Permission, Target, authorize};
-use crate::accounts::grants::{self, Grant, Unlisted};
+use crate::accounts::assignments::{self, Unlisted};
 use crate::accounts::members;
 use crate::audit;
 use crate::auth::{self, password::PasswordRecord};
 use crate::context::RequestContext;
 use crate::env::{CryptoError, Env};
 use crate::error::{Error, FieldError, FieldErrors};
+use crate::model::account::AccountId;
 use crate::model::rules;
 use crate::model::user::{Change, NewUser, TextField, User, UserId, UserPatch, UserStatus};
-use crate::roles;
 use crate::store::{Direction, KeyRange, Txn};
 pub use directory::MemberOf;
+use grants::{Grants, ListChange};
 use keys::Index;
 use query::{Page, Query};
 
 /// Create a user. A password, if given, is checked against the policy and hashed before
 /// the transaction begins.
 pub fn create(env: &Env, ctx: &RequestContext, input: NewUser) -> Result<User, Error> {
-    create_with(env, ctx, input, &[])
+    create_with(env, ctx, input, &Grants::default())
 }
 
-/// Create a user with the memberships `grants` name, all in one transaction: a refused
-/// grant writes nothing. Attributes an account requires are checked once the user is in it.
-pub fn create_with(env: &Env, ctx: &RequestContext, input: NewUser, grants: &[Grant]) -> Result<User, Error> {
+/// Create a user holding `grants` (seed 001's `roles` and `tenants`), all in one
+/// transaction: a grant the caller may not give leaves nothing written.
+pub fn create_with(env: &Env, ctx: &RequestContext, input: NewUser, grants: &Grants) -> Result<User, Error> {
     let caller = auth::caller(env, ctx)?;
     authorize(&caller, Permission::UsersCreate, Target::Any)?;
     let now = env.now().to_rfc3339();
@@ -40,15 +42,17 @@ pub fn create_with(env: &Env, ctx: &RequestContext, input: NewUser, grants: &[Gr
     }
     let hash = password.map(|p| env.crypto.hash_password(&p)).transpose().map_err(crypto_error)?;
     env.write(|txn| {
+        let user = grants::apply_global(txn, &caller, &user, grants)?;
         insert(txn, &user)?;
+        grants::apply_tenants(txn, env, ctx, &caller, &user, &grants.tenants)?;
+        if !grants.memberships.is_empty() {
+            let accounts = assignments::apply(txn, env, ctx, &caller, user.id, &grants.memberships, Unlisted::Keep)?;
+            crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &accounts)?;
+        }
         if let Some(hash) = &hash {
             auth::write_password(txn, user.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         }
         audit::Event::new("user.created", ctx).by(&caller).on("user", user.id).record(txn, env.now())?;
-        if !grants.is_empty() {
-            let accounts = grants::apply(txn, env, ctx, &caller, user.id, grants, Unlisted::Keep)?;
-            crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &accounts)?;
-        }
         Ok(user.clone())
     })
 }
@@ -145,18 +149,17 @@ fn is_recap_field(field: &str) -> bool {
 /// On their own record, users without `users:update` may change everything but their
 /// status and whether they can log in. Disabling a user ends their sessions.
 pub fn update(env: &Env, ctx: &RequestContext, id: &str, patch: UserPatch) -> Result<User, Error> {
-    update_with(env, ctx, id, patch, &[], Unlisted::Keep)
+    update_with(env, ctx, id, patch, &Grants::default())
 }
 
-/// [`update`], and in the same transaction give the memberships `grants` name; `unlisted`
-/// says what becomes of the others.
+/// Apply `patch` and `grants` to the user with `id` in one transaction (seed 001's update,
+/// which carries the profile, roles, permissions and tenants together).
 pub fn update_with(
     env: &Env,
     ctx: &RequestContext,
     id: &str,
     patch: UserPatch,
-    grants: &[Grant],
-    unlisted: Unlisted,
+    grants: &Grants,
 ) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     let now = env.now().to_rfc3339();
@@ -172,13 +175,11 @@ pub fn update_with(
         }
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, patch.expected_version)?;
-        // The body's own rules first, then what the store must hold.
-        let patched = apply_patch(&old, patch.clone())?;
-        if !grants.is_empty() || unlisted != Unlisted::Keep {
-            grants::apply(txn, env, ctx, &caller, id, grants, unlisted)?;
-        }
+        let patched = grants::apply_global(txn, &caller, &apply_patch(&old, patch.clone())?, grants)?;
         let new = replace_in(txn, &old, patched, &now)?;
-        if !grants.is_empty() {
+        grants::apply_tenants(txn, env, ctx, &caller, &new, &grants.tenants)?;
+        if !grants.memberships.is_empty() || grants.unlisted != Unlisted::Keep {
+            assignments::apply(txn, env, ctx, &caller, id, &grants.memberships, grants.unlisted)?;
             crate::attributes::check(txn, &new, &env.now().date())?;
         }
         if new.version != old.version {
@@ -238,56 +239,56 @@ pub fn change_roles(
     add: &[String],
     remove: &[String],
 ) -> Result<User, Error> {
+    let roles = ListChange::Edit { add: add.to_vec(), remove: remove.to_vec() };
+    assign(env, ctx, id, &Grants { roles, ..Grants::default() })
+}
+
+/// Change what user `id` holds — roles, direct permissions, tenants — and nothing else.
+/// The caller must be able to change the user at all (`users:update` everywhere, or in an
+/// account the user is a member of); each grant then needs what [`grants`] says.
+pub fn assign(env: &Env, ctx: &RequestContext, id: &str, grants: &Grants) -> Result<User, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     let now = env.now().to_rfc3339();
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersUpdate, Target::Any)?;
+        members::authorize_user(txn, env, &caller, Permission::UsersUpdate, id)?;
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
-        let mut errors = FieldErrors::new();
-        for (field, list) in [("addRoles", add), ("removeRoles", remove)] {
-            for (i, role) in list.iter().enumerate() {
-                if roles::read(txn, role)?.is_none() {
-                    errors.push(FieldError::new(
-                        format!("{field}[{i}]"),
-                        "unknown_role",
-                        format!("no role has the id {role}"),
-                    ));
-                }
-            }
+        let new = replace_in(txn, &old, grants::apply_global(txn, &caller, &old, grants)?, &now)?;
+        grants::apply_tenants(txn, env, ctx, &caller, &new, &grants.tenants)?;
+        if new.version != old.version {
+            audit::Event::new("user.roles_changed", ctx)
+                .by(&caller)
+                .on("user", id)
+                .changing(audit::changed_fields(&old, &new))
+                .record(txn, env.now())?;
         }
-        errors.finish(())?;
-        let granted = roles::permissions_of(txn, add)?;
-        if let Some(missing) = granted.iter().find(|p| !caller.permissions.contains(p)) {
-            return Err(Error::Forbidden(missing.name().to_owned()));
-        }
-        let mut new = old.clone();
-        new.roles.retain(|r| !remove.contains(r));
-        for role in add {
-            if !new.roles.contains(role) {
-                new.roles.push(role.clone());
-            }
-        }
-        let new = replace_in(txn, &old, new, &now)?;
-        audit::Event::new("user.roles_changed", ctx)
-            .by(&caller)
-            .on("user", id)
-            .changing(["roles"])
-            .record(txn, env.now())?;
         Ok(new)
     })
 }
 
-/// Every permission a user holds, by name and sorted.
+/// Every permission a user holds everywhere, by name and sorted.
 pub fn effective_permissions(env: &Env, ctx: &RequestContext, id: &str) -> Result<Vec<&'static str>, Error> {
     let id = UserId::parse(id).ok_or(Error::NotFound)?;
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         members::authorize_user(txn, env, &caller, Permission::UsersRead, id)?;
         let user = read(txn, id)?.ok_or(Error::NotFound)?;
-        let mut permissions = roles::permissions_of(txn, &user.roles)?;
-        permissions.insert(Permission::UsersCustom);
-        Ok(permissions.into_iter().map(Permission::name).collect())
+        Ok(grants::held_everywhere(txn, &user)?.into_iter().map(Permission::name).collect())
+    })
+}
+
+/// The accounts each of `users` is an active member of (seed 001's `tenants`), limited to
+/// those the caller may see; each user needs `users:read`.
+pub fn tenants(env: &Env, ctx: &RequestContext, users: &[&User]) -> Result<Vec<Vec<AccountId>>, Error> {
+    env.read(|txn| {
+        let caller = auth::caller_in(txn, env, ctx)?;
+        users
+            .iter()
+            .map(|user| {
+                members::authorize_user(txn, env, &caller, Permission::UsersRead, user.id)?;
+                grants::visible_tenants(txn, env, &caller, user)
+            })
+            .collect()
     })
 }
 
@@ -433,6 +434,7 @@ pub fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Op
         attributes: Vec::new(),
         preferences: None,
         roles: Vec::new(),
+        permissions: Vec::new(),
         created_at: now.clone(),
         updated_at: now,
         version: 1,

@@ -313,3 +313,80 @@ fn every_change_leaves_an_audit_record_with_who_what_and_which_fields() {
     let admin_id = crate::auth::caller(&t.env(), &admin).unwrap().user_id;
     assert!(records.iter().all(|r| r.actor == Some(admin_id) && r.correlation_id == "test"));
 }
+
+fn with_password(name: &str) -> NewUser {
+    NewUser { password: Some("velvet comet 99".into()), ..new_user(name) }
+}
+
+fn login_as(t: &TestEnv, name: &str) -> RequestContext {
+    with_token(&crate::auth::login(&t.env(), &RequestContext::default(), name, "velvet comet 99").unwrap().access_token)
+}
+
+fn permissions(list: &[&str]) -> Grants {
+    Grants { permissions: ListChange::Replace(list.iter().map(|p| (*p).to_owned()).collect()), ..Grants::default() }
+}
+
+#[test]
+fn a_permission_held_directly_counts_everywhere_beside_roles() {
+    let t = TestEnv::new();
+    let jane = create(&t.env(), &t.admin(), with_password("jane")).unwrap();
+    create(&t.env(), &t.admin(), new_user("bob")).unwrap();
+    let me = login_as(&t, "jane");
+    assert_eq!(list(&t.env(), &me, &list_query()).map(|_| ()), Err(Error::Forbidden("users:list".into())));
+    let granted = assign(&t.env(), &t.admin(), &jane.id.to_string(), &permissions(&["users:list"])).unwrap();
+    assert_eq!(granted.permissions, ["users:list"]);
+    assert_eq!(list(&t.env(), &me, &list_query()).unwrap().items.len(), 3);
+    let held = effective_permissions(&t.env(), &t.admin(), &jane.id.to_string()).unwrap();
+    assert_eq!(held, ["users:list", "users:custom"]);
+    assign(&t.env(), &t.admin(), &jane.id.to_string(), &permissions(&[])).unwrap();
+    assert_eq!(list(&t.env(), &me, &list_query()).map(|_| ()), Err(Error::Forbidden("users:list".into())));
+}
+
+#[test]
+fn no_one_grants_a_permission_directly_that_they_lack_and_unknown_ones_are_named() {
+    let t = TestEnv::new();
+    let ned = create(&t.env(), &t.admin(), with_password("ned")).unwrap();
+    assign(&t.env(), &t.admin(), &ned.id.to_string(), &permissions(&["users:update"])).unwrap();
+    let as_ned = login_as(&t, "ned");
+    let escalation = assign(&t.env(), &as_ned, &ned.id.to_string(), &permissions(&["users:update", "users:delete"]));
+    assert_eq!(escalation.map(|_| ()), Err(Error::Forbidden("users:delete".into())));
+    let unknown = assign(&t.env(), &t.admin(), &ned.id.to_string(), &permissions(&["users:read", "users:fly"]));
+    let Err(Error::Invalid(fields)) = unknown else { panic!("{unknown:?}") };
+    assert_eq!((fields[0].field.as_str(), fields[0].code), ("permissions[1]", "unknown_permission"));
+}
+
+#[test]
+fn a_user_changes_their_own_profile_with_unchanged_grants_but_cannot_grant_themselves() {
+    let t = TestEnv::new();
+    let jane = create(&t.env(), &t.admin(), with_password("jane")).unwrap();
+    let me = login_as(&t, "jane");
+    let rename = UserPatch { text: vec![(TextField::City, Change::Set("Oslo".into()))], ..UserPatch::default() };
+    let same = Grants { roles: ListChange::Replace(vec![]), ..permissions(&[]) };
+    assert_eq!(update_with(&t.env(), &me, &jane.id.to_string(), rename.clone(), &same).unwrap().version, 2);
+    let more = permissions(&["users:list"]);
+    let refused = update_with(&t.env(), &me, &jane.id.to_string(), rename, &more);
+    assert_eq!(refused.map(|_| ()), Err(Error::Forbidden("users:update".into())));
+}
+
+#[test]
+fn tenants_are_memberships_added_and_removed_with_the_user_in_one_transaction() {
+    let t = TestEnv::new();
+    let account = crate::accounts::create(
+        &t.env(),
+        &t.admin(),
+        crate::model::account::NewAccount { name: Some("acme".into()), ..Default::default() },
+    )
+    .unwrap();
+    let grants = Grants { tenants: ListChange::Replace(vec!["acme".into()]), ..Grants::default() };
+    let jane = create_with(&t.env(), &t.admin(), new_user("jane"), &grants).unwrap();
+    assert_eq!(tenants(&t.env(), &t.admin(), &[&jane]).unwrap(), [vec![account.id]]);
+    let bad = Grants { tenants: ListChange::Replace(vec!["nowhere".into()]), ..Grants::default() };
+    let refused = create_with(&t.env(), &t.admin(), new_user("bob"), &bad);
+    let Err(Error::Invalid(fields)) = refused else { panic!("{refused:?}") };
+    assert_eq!((fields[0].field.as_str(), fields[0].code), ("tenants[0]", "unknown_tenant"));
+    assert_eq!(get_by_user_name(&t.env(), &t.admin(), "bob"), Err(Error::NotFound), "nothing half-written");
+    let remove =
+        Grants { tenants: ListChange::Edit { add: vec![], remove: vec![account.id.to_string()] }, ..Grants::default() };
+    assign(&t.env(), &t.admin(), &jane.id.to_string(), &remove).unwrap();
+    assert_eq!(tenants(&t.env(), &t.admin(), &[&jane]).unwrap(), [Vec::<AccountId>::new()]);
+}

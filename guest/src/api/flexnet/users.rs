@@ -10,13 +10,14 @@ use super::super::json::Fields;
 use super::super::problem::Problem;
 use super::super::{Request, Response};
 use super::{Paging, descending, renamed, status_name};
-use crate::accounts::grants::{Grant, Unlisted};
+use crate::accounts::assignments::{Assignment, Unlisted};
 use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::model::account::AccountType;
 use crate::model::user::{Change, NewUser, TextField, UserPatch, UserStatus};
 use crate::users::directory::{self, Detailed, MemberOf};
+use crate::users::grants::Grants;
 use crate::users::query::{Query, SortField, TextMatch};
 use crate::users::{self};
 
@@ -95,7 +96,7 @@ fn status(fields: &mut Fields, errors: &mut FieldErrors) -> Option<UserStatus> {
 
 /// `accountRoles`: at least one `{accountName, roles, expiryDate}`, each with at least one
 /// role; `expiryDate`, when present, is not null.
-fn account_roles(value: Value, errors: &mut FieldErrors) -> Vec<Grant> {
+fn account_roles(value: Value, errors: &mut FieldErrors) -> Vec<Assignment> {
     let Value::Array(items) = value else {
         errors.push(FieldError::new("accountRoles", "type", "must be a list of {accountName, roles, expiryDate}"));
         return Vec::new();
@@ -148,7 +149,7 @@ fn account_roles(value: Value, errors: &mut FieldErrors) -> Vec<Grant> {
         for unknown in object.keys() {
             errors.push(FieldError::new(at(unknown), "unknown", "is not a field of accountRoles"));
         }
-        grants.push(Grant {
+        grants.push(Assignment {
             account,
             account_field: at("accountName"),
             roles: Some(roles),
@@ -237,6 +238,7 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         ..NewUser::default()
     };
     fields.finish_with(errors)?;
+    let grants = Grants { memberships: grants, ..Grants::default() };
     let user = users::create_with(env, ctx, input, &grants).map_err(wire_errors)?;
     let detailed = directory::get_detailed(env, ctx, &user.id.to_string(), false)?;
     let location = format!("/users-accounts-api/v1/users/{}", user.user_name);
@@ -291,7 +293,8 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, user_name: &st
     fields.finish_with(errors)?;
     let id = current.id.to_string();
     let unlisted = if grants.is_some() { Unlisted::Remove } else { Unlisted::Keep };
-    users::update_with(env, ctx, &id, patch, grants.as_deref().unwrap_or_default(), unlisted).map_err(wire_errors)?;
+    let grants = Grants { memberships: grants.unwrap_or_default(), unlisted, ..Grants::default() };
+    users::update_with(env, ctx, &id, patch, &grants).map_err(wire_errors)?;
     Ok(Response::json(200, &user_json(&directory::get_detailed(env, ctx, &id, false)?)))
 }
 

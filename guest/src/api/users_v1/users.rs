@@ -8,13 +8,14 @@ use super::super::json::Fields;
 use super::super::problem::Problem;
 use super::super::{Request, Response};
 use super::limits;
-use crate::accounts::grants::{Grant, Unlisted};
+use crate::accounts::assignments::{Assignment, Unlisted};
 use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::model::user::{Change, NewUser, TextField, UserPatch, UserStatus};
 use crate::store::paging::MAX_LIMIT;
 use crate::users::directory::{self, Detailed, MemberOf};
+use crate::users::grants::Grants;
 use crate::users::query::{Query, SortField, Start, TextMatch};
 use crate::users::{self};
 
@@ -133,15 +134,15 @@ fn customer_grants(
     customer: Option<String>,
     authorized: Option<Vec<String>>,
     errors: &mut FieldErrors,
-) -> (Vec<Grant>, bool) {
+) -> (Vec<Assignment>, bool) {
     let mut grants = Vec::new();
     if let Some(customer) = &customer {
-        grants.push(Grant {
+        grants.push(Assignment {
             account: customer.clone(),
             account_field: "customerId".into(),
             roles: None,
             home: true,
-            ..Grant::default()
+            ..Assignment::default()
         });
     }
     let listed = authorized.is_some();
@@ -155,7 +156,7 @@ fn customer_grants(
         seen.push(id.clone());
         // The home account is a right already: listing it again adds nothing.
         if customer.as_deref() != Some(id.as_str()) {
-            grants.push(Grant { account: id, account_field: field, roles: None, ..Grant::default() });
+            grants.push(Assignment { account: id, account_field: field, roles: None, ..Assignment::default() });
         }
     }
     (grants, listed)
@@ -230,6 +231,7 @@ pub fn create(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Resp
         .filter_map(|(field, value)| value.map(|v| (field, v)))
         .collect();
     let input = NewUser { user_name, email, password, text, status, preferences, ..NewUser::default() };
+    let grants = Grants { memberships: grants, ..Grants::default() };
     let user = users::create_with(env, ctx, input, &grants)?;
     let detailed = directory::get_detailed(env, ctx, &user.id.to_string(), false)?;
     Ok(Response::json(201, &Value::Object(user_json(&detailed)))
@@ -257,7 +259,7 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, id: &str) -> R
         .collect();
     let patch = UserPatch { user_name, email, text, status, ..UserPatch::default() };
     let unlisted = if listed { Unlisted::RemoveExceptHome } else { Unlisted::Keep };
-    users::update_with(env, ctx, id, patch, &grants, unlisted)?;
+    users::update_with(env, ctx, id, patch, &Grants { memberships: grants, unlisted, ..Grants::default() })?;
     Ok(Response::json(200, &Value::Object(user_json(&directory::get_detailed(env, ctx, id, false)?))))
 }
 

@@ -17,7 +17,7 @@ use crate::{audit, roles};
 
 /// One membership to give a user, as a surface names it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Grant {
+pub struct Assignment {
     /// The account, by id or by name.
     pub account: String,
     /// The request field that named the account, for errors (`accountRoles[0].accountName`).
@@ -34,10 +34,11 @@ pub struct Grant {
     pub home: bool,
 }
 
-/// What becomes of the user's memberships that the grants do not name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What becomes of the user's memberships that the assignments do not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Unlisted {
     /// They stay.
+    #[default]
     Keep,
     /// They are removed (the grants are the whole list).
     Remove,
@@ -55,7 +56,7 @@ struct Resolved {
 
 /// Resolve every grant, naming each unknown account or role and each malformed date by
 /// its request field.
-fn resolve(txn: &dyn Txn, grants: &[Grant]) -> Result<Vec<Resolved>, Error> {
+fn resolve(txn: &dyn Txn, grants: &[Assignment]) -> Result<Vec<Resolved>, Error> {
     let mut errors = FieldErrors::new();
     let mut resolved = Vec::with_capacity(grants.len());
     for grant in grants {
@@ -108,7 +109,7 @@ pub fn apply(
     ctx: &RequestContext,
     caller: &Caller,
     user: UserId,
-    grants: &[Grant],
+    grants: &[Assignment],
     unlisted: Unlisted,
 ) -> Result<Vec<AccountId>, Error> {
     let resolved = resolve(txn, grants)?;
@@ -224,8 +225,8 @@ mod tests {
     use crate::model::account::NewAccount;
     use crate::model::user::NewUser;
 
-    fn grant(account: &str, roles: &[&str]) -> Grant {
-        Grant {
+    fn grant(account: &str, roles: &[&str]) -> Assignment {
+        Assignment {
             account: account.into(),
             account_field: "accountRoles[0].accountName".into(),
             roles: Some(roles.iter().map(|r| r.to_string()).collect()),
@@ -246,7 +247,7 @@ mod tests {
         crate::users::create(&env, &admin, input).unwrap().id
     }
 
-    fn apply_as_admin(t: &TestEnv, user: UserId, grants: &[Grant], unlisted: Unlisted) -> Result<(), Error> {
+    fn apply_as_admin(t: &TestEnv, user: UserId, grants: &[Assignment], unlisted: Unlisted) -> Result<(), Error> {
         let env = t.env();
         let admin = t.admin();
         env.write(|txn| {
@@ -289,11 +290,11 @@ mod tests {
     fn removing_unlisted_keeps_the_home_membership_unless_a_new_home_is_named() {
         let t = TestEnv::new();
         let user = setup(&t);
-        let home = Grant { home: true, roles: None, ..grant("acme", &[]) };
+        let home = Assignment { home: true, roles: None, ..grant("acme", &[]) };
         apply_as_admin(&t, user, &[home, grant("beta", &[])], Unlisted::Keep).unwrap();
         apply_as_admin(&t, user, &[], Unlisted::RemoveExceptHome).unwrap();
         assert_eq!(names(&t, user), [("acme".to_owned(), vec![], true)]);
-        let new_home = Grant { home: true, roles: None, ..grant("beta", &[]) };
+        let new_home = Assignment { home: true, roles: None, ..grant("beta", &[]) };
         apply_as_admin(&t, user, &[new_home], Unlisted::RemoveExceptHome).unwrap();
         assert_eq!(names(&t, user), [("beta".to_owned(), vec![], true)]);
     }
