@@ -28,7 +28,9 @@ fn validator(pointer: &str) -> &'static Validator {
         // The whole document is the root resource, so `#/components/...` references resolve;
         // its other members are not schema keywords and are ignored.
         let mut root = document().clone();
-        root["$ref"] = Value::String(format!("#{pointer}"));
+        // A URI fragment may not hold the braces of a path template: percent-encode them.
+        let fragment = pointer.replace('{', "%7B").replace('}', "%7D");
+        root["$ref"] = Value::String(format!("#{fragment}"));
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
