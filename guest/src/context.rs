@@ -6,6 +6,10 @@
 pub enum Credentials {
     /// A bearer token.
     Bearer(String),
+    /// The local operator on the host (the `roster` command line), named by the tool
+    /// (`cli`): every permission, audited as `operator:<name>`. Only the host's typed calls
+    /// produce it; the REST API never does.
+    Operator(String),
 }
 
 /// Who is calling, in which account, under which correlation id.

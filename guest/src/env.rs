@@ -90,16 +90,18 @@ pub mod testing {
     use super::*;
     use crate::store::memory::MemoryStore;
 
-    /// A stand-in for argon2id that is obviously not a hash; for unit tests only.
+    /// A stand-in for argon2id that is obviously not a hash; for unit tests only. It
+    /// "hashes" to `$argon2id$fake$<password reversed>`, and verifies any scheme's prefix
+    /// before `$fake$`, so a test can store a "foreign" hash (`$2b$fake$…`).
     pub struct FakeCrypto;
 
     impl Crypto for FakeCrypto {
         fn hash_password(&self, password: &str) -> Result<String, CryptoError> {
-            Ok(format!("$fake${}", password.chars().rev().collect::<String>()))
+            Ok(format!("$argon2id$fake${}", password.chars().rev().collect::<String>()))
         }
 
         fn verify_password(&self, password: &str, hash: &str) -> Result<bool, CryptoError> {
-            Ok(self.hash_password(password)? == hash)
+            Ok(hash.ends_with(&format!("$fake${}", password.chars().rev().collect::<String>())))
         }
     }
 

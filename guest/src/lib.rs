@@ -13,10 +13,12 @@ pub mod auth;
 pub mod context;
 pub mod env;
 pub mod error;
+pub mod maintenance;
 pub mod model;
 pub mod roles;
 pub mod settings;
 pub mod store;
+pub mod transfer;
 pub mod users;
 
 #[cfg(target_arch = "wasm32")]

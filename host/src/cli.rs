@@ -1,5 +1,14 @@
 //! The command line: `roster [serve]`, whose flags also read `ROSTER_*` environment variables
-//! and a configuration file (see [`crate::config_file`]).
+//! and a configuration file (see [`crate::config_file`]), and the operator's commands
+//! (`roster user|role|account …`), each in a module of its own under `cli/`.
+
+mod accounts;
+mod maintenance;
+mod operator;
+mod output;
+mod roles;
+mod transfer;
+mod users;
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -20,7 +29,11 @@ Examples:
   roster                                   serve on 127.0.0.1:8080 with data in ./data
   roster serve --listen 0.0.0.0:8080 --data-dir /var/lib/roster
   roster serve --config /etc/roster/roster.toml
-  RUST_LOG=debug roster --log-format json  serve with debug logging, as JSON lines";
+  RUST_LOG=debug roster --log-format json  serve with debug logging, as JSON lines
+  roster user list --data-dir /var/lib/roster  list users (the server stopped)
+  roster export --to roster.jsonl          all data as JSON Lines (the server stopped)
+  roster backup --to /backups/roster.redb  a consistent copy, also while serving
+  roster check --repair                    verify and fix the indexes (the server stopped)";
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
@@ -51,6 +64,23 @@ enum Command {
     /// Serve the REST API over HTTP (the default command).
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
+    /// Manage users in the data directory (the server stopped).
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage roles in the data directory (the server stopped).
+    #[command(subcommand)]
+    Role(roles::RoleCommand),
+    /// Manage accounts in the data directory (the server stopped).
+    #[command(subcommand)]
+    Account(accounts::AccountCommand),
+    /// Write the data directory as JSON Lines (the server stopped).
+    Export(transfer::ExportArgs),
+    /// Load JSON Lines into the data directory, in batches (the server stopped).
+    Import(transfer::ImportArgs),
+    /// Copy the store consistently, also while the server runs.
+    Backup(maintenance::BackupArgs),
+    /// Check that every index agrees with its records; --repair fixes them (server stopped).
+    Check(maintenance::CheckArgs),
 }
 
 /// The flags of `roster serve`. Each also reads the environment variable `ROSTER_<NAME>`, and
@@ -198,6 +228,11 @@ pub struct ServeArgs {
         help_heading = "Testing"
     )]
     pub(crate) clock_offset_seconds: i64,
+
+    /// Keep audit records this many days (1 to 36500); older ones are removed in the
+    /// background, a small batch at a time. Without it they are kept forever.
+    #[arg(long, env = "ROSTER_AUDIT_RETENTION_DAYS", value_name = "DAYS", help_heading = "Audit log")]
+    pub(crate) audit_retention_days: Option<u32>,
 }
 
 impl ServeArgs {
@@ -207,6 +242,7 @@ impl ServeArgs {
         config.request_deadline = std::time::Duration::from_millis(self.request_deadline_ms);
         config.max_instances = self.max_instances;
         config.clock_offset_seconds = self.clock_offset_seconds;
+        config.audit_retention_days = self.audit_retention_days;
         if let Some(path) = self.component {
             config.component = ComponentSource::File(path);
         }
@@ -229,7 +265,18 @@ impl ServeArgs {
 
 /// Parse the command line and run the command.
 pub fn run() -> anyhow::Result<()> {
-    let (args, matches) = serve_args(Cli::command().get_matches()).unwrap_or_else(|error| error.exit());
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit()).command {
+        Some(Command::User(command)) => return command.run(),
+        Some(Command::Role(command)) => return command.run(),
+        Some(Command::Account(command)) => return command.run(),
+        Some(Command::Export(command)) => return command.run(),
+        Some(Command::Import(command)) => return command.run(),
+        Some(Command::Backup(command)) => return command.run(),
+        Some(Command::Check(command)) => return command.run(),
+        Some(Command::Serve(_)) | None => {}
+    }
+    let (args, matches) = serve_args(matches).unwrap_or_else(|error| error.exit());
     let settings = Settings::resolve(args, matches)?;
     let config = settings.config()?;
     logging::init(settings.args.log_format);
@@ -248,6 +295,9 @@ fn serve_args(matches: ArgMatches) -> Result<(ServeArgs, ArgMatches), clap::Erro
             (args, matches.subcommand_matches("serve").expect("clap parsed the serve subcommand").clone())
         }
         None => (cli.serve, matches),
+        Some(_) => {
+            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidSubcommand, "not a serve command"));
+        }
     })
 }
 
@@ -305,6 +355,7 @@ impl Settings {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (bootstrap, rules) = (config.bootstrap.clone(), config.rules);
+    let (data_dir, audit_retention_days) = (config.data_dir.clone(), config.audit_retention_days);
     let server = Server::bind(config).await.context("cannot start the server")?;
     let admin = bootstrap_admin(&server.runtime(), &bootstrap, &rules)
         .await
@@ -318,6 +369,11 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             password.expose()
         );
     }
+    // Both hold the runtime weakly, so that shutting down still closes the database.
+    let runtime = std::sync::Arc::downgrade(&server.runtime());
+    let control = crate::control::listen(&data_dir, runtime.clone())
+        .with_context(|| format!("cannot open the control socket in {}", data_dir.display()))?;
+    let retention = audit_retention_days.map(|days| crate::retention::spawn(runtime, days));
     let addr = server.local_addr();
     tracing::info!(%addr, "listening on http://{addr}");
     // Tests and scripts read the real port from this exact line.
@@ -325,8 +381,13 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     writeln!(stdout, "roster listening on http://{addr}").context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     drop(stdout);
-    server.run().await.context("the server failed")?;
-    Ok(())
+    let served = server.run().await.context("the server failed");
+    control.abort();
+    let _ = std::fs::remove_file(data_dir.join(crate::control::SOCKET_FILE));
+    if let Some(retention) = retention {
+        retention.abort();
+    }
+    served
 }
 
 #[cfg(test)]

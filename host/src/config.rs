@@ -46,6 +46,9 @@ pub struct ServeConfig {
     /// Seconds the component's wall clock runs ahead of the host's (negative: behind);
     /// for tests and drills, 0 in production.
     pub clock_offset_seconds: i64,
+    /// Days audit records are kept; none keeps them forever. Older ones are removed in the
+    /// background, in small batches.
+    pub audit_retention_days: Option<u32>,
 }
 
 /// The operator's rules for identity and access, handed to the component by
@@ -225,11 +228,17 @@ impl ServeConfig {
             mail: MailConfig::default(),
             bootstrap: BootstrapConfig::default(),
             clock_offset_seconds: 0,
+            audit_retention_days: None,
         }
     }
 
     /// Check every setting; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(days) = self.audit_retention_days
+            && !(1..=36_500).contains(&days)
+        {
+            return Err(ConfigError::new("audit_retention_days", format!("{days} is not from 1 to 36500 days")));
+        }
         if self.clock_offset_seconds.unsigned_abs() > MAX_CLOCK_OFFSET_SECONDS {
             return Err(ConfigError::new(
                 "clock_offset_seconds",

@@ -130,6 +130,7 @@ file_settings! {
     bootstrap_admin_user: String,
     bootstrap_admin_password: Option<Secret>,
     clock_offset_seconds: i64,
+    audit_retention_days: Option<u32>,
 }
 
 /// The keys whose values are never shown, not even in an error.

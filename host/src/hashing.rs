@@ -1,4 +1,5 @@
-//! Password hashing with argon2id, on a bounded pool of blocking threads.
+//! Password hashing with argon2id, on a bounded pool of blocking threads; verification also
+//! of imported argon2i, bcrypt and PBKDF2-SHA256 hashes.
 //!
 //! One argon2id hash with the OWASP parameters takes tens of milliseconds of CPU and 19 MiB
 //! of memory. Hashes run on tokio's blocking pool, at most one per core at a time, so a burst
@@ -97,19 +98,28 @@ impl Hasher {
         .await
     }
 
-    /// Whether `password` matches the PHC string `hash`. The comparison is constant-time.
+    /// Whether `password` matches the PHC string `hash`: argon2id (ours), or an imported
+    /// argon2i, bcrypt or PBKDF2-SHA256 hash. The comparison is constant-time.
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
         // Parse before queueing, so garbage never waits for a hashing slot.
-        check_verifiable(&hash, &self.inner.params)?;
+        let scheme = check_verifiable(&hash, &self.inner.params)?;
         let params = self.inner.params.clone();
-        self.run(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
-            // The hash's own algorithm, version and parameters are used; these are fallbacks.
-            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-            match argon2.verify_password(password.as_bytes(), &parsed) {
-                Ok(()) => Ok(true),
-                Err(password_hash::Error::Password) => Ok(false),
-                Err(e) => Err(HashError::UnsupportedHash(e.to_string())),
+        self.run(move || match scheme {
+            Scheme::Bcrypt => bcrypt::verify(password.as_bytes(), &hash)
+                .map_err(|e| HashError::UnsupportedHash(format!("bcrypt: {e}"))),
+            Scheme::Argon2 | Scheme::Pbkdf2 => {
+                let parsed = PasswordHash::new(&hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
+                // The hash's own algorithm, version and parameters are used; these are fallbacks.
+                let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                let verified = match scheme {
+                    Scheme::Pbkdf2 => pbkdf2::Pbkdf2.verify_password(password.as_bytes(), &parsed),
+                    _ => argon2.verify_password(password.as_bytes(), &parsed),
+                };
+                match verified {
+                    Ok(()) => Ok(true),
+                    Err(password_hash::Error::Password) => Ok(false),
+                    Err(e) => Err(HashError::UnsupportedHash(e.to_string())),
+                }
             }
         })
         .await
@@ -129,11 +139,44 @@ impl Hasher {
     }
 }
 
-/// Refuse hashes that are not argon2 PHC strings, or whose cost is far above ours.
-fn check_verifiable(hash: &str, ours: &Params) -> Result<(), HashError> {
+/// The password hashing schemes this host verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    /// argon2id (what this host writes), argon2i or argon2d.
+    Argon2,
+    /// bcrypt (`$2a$`, `$2b$`, `$2y$`), imported.
+    Bcrypt,
+    /// PBKDF2-SHA256 (`$pbkdf2-sha256$`), imported.
+    Pbkdf2,
+}
+
+/// The costliest bcrypt hash verified: cost 14 takes about a second.
+const MAX_BCRYPT_COST: u32 = 14;
+/// The most PBKDF2-SHA256 rounds verified: OWASP recommends 600,000.
+const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
+
+/// Refuse hashes of unknown schemes, or whose cost is far above what verifying should take.
+fn check_verifiable(hash: &str, ours: &Params) -> Result<Scheme, HashError> {
+    if let Some(rest) = ["$2a$", "$2b$", "$2y$"].iter().find_map(|prefix| hash.strip_prefix(prefix)) {
+        let cost: u32 = rest
+            .get(..2)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| HashError::UnsupportedHash("bcrypt hash without a cost".into()))?;
+        if cost > MAX_BCRYPT_COST {
+            return Err(HashError::UnsupportedHash(format!("bcrypt cost {cost} exceeds what this host verifies")));
+        }
+        return Ok(Scheme::Bcrypt);
+    }
     let parsed = PasswordHash::new(hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
+    if parsed.algorithm == pbkdf2::Algorithm::Pbkdf2Sha256.ident() {
+        let rounds = parsed.params.get_decimal("i").unwrap_or(u32::MAX);
+        if rounds > MAX_PBKDF2_ROUNDS {
+            return Err(HashError::UnsupportedHash(format!("{rounds} PBKDF2 rounds exceed what this host verifies")));
+        }
+        return Ok(Scheme::Pbkdf2);
+    }
     if Algorithm::try_from(parsed.algorithm).is_err() {
-        return Err(HashError::UnsupportedHash(format!("algorithm {} is not argon2", parsed.algorithm)));
+        return Err(HashError::UnsupportedHash(format!("algorithm {} is not supported", parsed.algorithm)));
     }
     let theirs = Params::try_from(&parsed).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
     let too_costly = u64::from(theirs.m_cost()) * u64::from(theirs.t_cost())
@@ -146,7 +189,7 @@ fn check_verifiable(hash: &str, ours: &Params) -> Result<(), HashError> {
             theirs.p_cost()
         )));
     }
-    Ok(())
+    Ok(Scheme::Argon2)
 }
 
 #[cfg(test)]
@@ -180,8 +223,48 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn non_argon2_phc_string_is_unsupported() {
-        let result = hasher().verify("secret".into(), "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaA".into()).await;
+    async fn phc_string_of_an_unknown_scheme_is_unsupported() {
+        let result = hasher().verify("secret".into(), "$scrypt$ln=16,r=8,p=1$c2FsdHNhbHQ$aGFzaA".into()).await;
+        assert!(matches!(result, Err(HashError::UnsupportedHash(_))));
+    }
+
+    #[tokio::test]
+    async fn imported_bcrypt_hash_verifies() {
+        let hash = bcrypt::hash("secret", 4).expect("bcrypt");
+        assert!(hash.starts_with("$2b$04$"), "{hash}");
+        assert!(hasher().verify("secret".into(), hash.clone()).await.expect("verify"));
+        assert!(!hasher().verify("Secret".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn imported_pbkdf2_sha256_hash_verifies() {
+        let salt = SaltString::generate(&mut OsRng);
+        let params = pbkdf2::Params { rounds: 1000, output_length: 32 };
+        let hash = pbkdf2::Pbkdf2
+            .hash_password_customized(b"secret", Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()), None, params, &salt)
+            .expect("pbkdf2")
+            .to_string();
+        assert!(hash.starts_with("$pbkdf2-sha256$"), "{hash}");
+        assert!(hasher().verify("secret".into(), hash.clone()).await.expect("verify"));
+        assert!(!hasher().verify("Secret".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn imported_argon2i_hash_verifies() {
+        let salt = SaltString::generate(&mut OsRng);
+        let params = Params::new(64, 1, 1, None).expect("params");
+        let hash = Argon2::new(Algorithm::Argon2i, Version::V0x13, params)
+            .hash_password(b"secret", &salt)
+            .expect("argon2i")
+            .to_string();
+        assert!(hasher().verify("secret".into(), hash).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn bcrypt_costlier_than_allowed_is_unsupported() {
+        let result = hasher()
+            .verify("secret".into(), "$2b$31$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234".into())
+            .await;
         assert!(matches!(result, Err(HashError::UnsupportedHash(_))));
     }
 

@@ -58,6 +58,12 @@ pub enum StorageError {
     /// The transaction was already committed (or its commit failed).
     #[error("transaction already committed")]
     Spent,
+    /// Another process (a running server) has the database open: redb locks the file.
+    #[error("{path} is in use by another process (is the server running?)")]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+    },
     /// The backend failed; the text is for logs.
     #[error("storage failed to {operation}: {message}")]
     Backend {
@@ -153,7 +159,10 @@ impl Storage {
     /// Open (or create) `<data_dir>/roster.redb` and make sure its tables exist. Blocks.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
-        let db = Database::create(&path).map_err(backend("open"))?;
+        let db = Database::create(&path).map_err(|error| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
+            other => backend("open")(other),
+        })?;
         // A read transaction cannot open a table that was never created.
         let txn = db.begin_write().map_err(backend("begin a write"))?;
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;
@@ -221,6 +230,45 @@ impl Storage {
     /// notification that comes while nobody waits is kept for the next waiter.
     pub fn outbox_signal(&self) -> Arc<Notify> {
         self.outbox_signal.clone()
+    }
+
+    /// Copy the whole database, as of one read snapshot, into a new database file at `to`,
+    /// which must not exist yet; writers go on meanwhile. The copy is written beside `to`
+    /// and renamed into place once durable, so `to` is complete or absent. The number of
+    /// entries copied. Blocks.
+    pub fn copy_to(&self, to: &Path) -> Result<u64> {
+        let fail = |operation: &'static str| {
+            move |e: std::io::Error| StorageError::Backend { operation, message: e.to_string() }
+        };
+        if to.exists() {
+            return Err(StorageError::Backend { operation: "back up", message: format!("{} exists", to.display()) });
+        }
+        let partial = to.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let snapshot = self.db.begin_read().map_err(backend("begin a read"))?;
+        let copy = Database::create(&partial).map_err(backend("create the backup"))?;
+        let mut txn = copy.begin_write().map_err(backend("begin a write"))?;
+        txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
+        let mut count = 0;
+        {
+            let source = snapshot.open_table(ENTRIES).map_err(backend("open the table"))?;
+            let mut target = txn.open_table(ENTRIES).map_err(backend("create the table"))?;
+            for entry in source.iter().map_err(backend("read"))? {
+                let (key, value) = entry.map_err(backend("read"))?;
+                target.insert(key.value(), value.value()).map_err(backend("write the backup"))?;
+                count += 1;
+            }
+            let source = snapshot.open_table(OUTBOX).map_err(backend("open the outbox table"))?;
+            let mut target = txn.open_table(OUTBOX).map_err(backend("create the outbox table"))?;
+            for entry in source.iter().map_err(backend("read the outbox"))? {
+                let (id, message) = entry.map_err(backend("read the outbox"))?;
+                target.insert(id.value(), message.value()).map_err(backend("write the backup"))?;
+            }
+        }
+        txn.commit().map_err(backend("commit the backup"))?;
+        drop(copy);
+        std::fs::rename(&partial, to).map_err(fail("move the backup into place"))?;
+        Ok(count)
     }
 
     /// Close the database if this is the last handle; otherwise it closes when the last

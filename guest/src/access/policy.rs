@@ -21,9 +21,25 @@ pub struct Caller {
     pub password_change_required: bool,
     /// The API key whose token the caller presented, if any (for the audit log).
     pub api_key: Option<String>,
+    /// The local operator's name (`cli`) when the host itself calls: then `user_id` is the
+    /// nil id, which no user has, and the audit log names the actor `operator:<name>`.
+    pub operator: Option<String>,
 }
 
 impl Caller {
+    /// The local operator `name`: every permission, like the `administrator` role, and no
+    /// user of its own. Only the host produces its credentials (see [`crate::context`]).
+    pub fn operator(name: &str) -> Caller {
+        Caller {
+            user_id: UserId::NIL,
+            permissions: Permission::ALL.into_iter().collect(),
+            accounts: BTreeMap::new(),
+            password_change_required: false,
+            api_key: None,
+            operator: Some(name.to_owned()),
+        }
+    }
+
     /// The accounts in which the caller holds `permission` (and not globally).
     pub fn accounts_with(&self, permission: Permission) -> impl Iterator<Item = AccountId> + '_ {
         self.accounts.iter().filter(move |(_, held)| held.contains(&permission)).map(|(id, _)| *id)
@@ -105,6 +121,7 @@ mod tests {
             accounts: BTreeMap::from([(ACCOUNT_10, [UsersRead, UsersList].into_iter().collect())]),
             password_change_required: temporary,
             api_key: None,
+            operator: None,
         }
     }
 
@@ -148,5 +165,24 @@ mod tests {
             let got = authorize(&caller(permissions, *temporary), *asked, *target);
             assert_eq!(&got, expected, "{permissions:?} temporary={temporary} asking {asked:?} on {target:?}");
         }
+    }
+
+    #[test]
+    fn the_operator_may_do_everything_everywhere() {
+        let operator = Caller::operator("cli");
+        let targets = [Target::Any, Target::Missing, Target::Account(ACCOUNT_11), Target::User(user(4), &[ACCOUNT_11])];
+        for permission in Permission::ALL {
+            for target in targets {
+                assert_eq!(authorize(&operator, permission, target), Ok(()), "{permission:?} on {target:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_operator_is_no_user() {
+        let operator = Caller::operator("cli");
+        assert_eq!(operator.user_id, UserId::NIL);
+        assert_eq!(operator.operator.as_deref(), Some("cli"));
+        assert_eq!(authorize(&operator, UsersRead, Target::User(user(1), &[])), Ok(()));
     }
 }

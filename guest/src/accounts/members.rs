@@ -67,6 +67,19 @@ fn user_prefix(user: UserId) -> Vec<u8> {
     [b"mu/".as_slice(), user.as_bytes()].concat()
 }
 
+/// The prefix of every membership record.
+pub const RECORDS: &[u8] = b"m/";
+
+/// The listing of a membership under its user, for `roster check`.
+pub fn index_entry(membership: &Membership) -> Vec<u8> {
+    [user_prefix(membership.user_id), membership.account_id.as_bytes().to_vec()].concat()
+}
+
+/// Decode a stored membership.
+pub fn decode_record(bytes: &[u8]) -> Result<Membership, Error> {
+    decode(bytes)
+}
+
 fn decode(bytes: &[u8]) -> Result<Membership, Error> {
     serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt membership record: {e}")))
 }
@@ -405,4 +418,31 @@ pub fn count(env: &Env, ctx: &RequestContext, account: &str, email: Option<&str>
             None => return Ok(total),
         }
     }
+}
+
+/// Store an exported membership as it is, once its account, user and roles exist. Nothing
+/// is written when it is refused.
+pub fn import_in(txn: &dyn Txn, membership: Membership) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    if crate::accounts::read(txn, membership.account_id)?.is_none() {
+        errors.push(FieldError::new("accountId", "unknown_account", "names no account"));
+    }
+    if users::read(txn, membership.user_id)?.is_none() {
+        errors.push(FieldError::new("userId", "unknown_user", "names no user"));
+    }
+    for role in &membership.roles {
+        if roles::read(txn, role)?.is_none() {
+            errors.push(FieldError::new("roles", "unknown_role", format!("{role} names no role")));
+        }
+    }
+    if membership.expiry_date.as_deref().is_some_and(|d| !is_date(d)) {
+        errors.push(FieldError::new("expiryDate", "format", "must be a date, YYYY-MM-DD"));
+    }
+    errors.finish(())?;
+    let old = read(txn, membership.account_id, membership.user_id)?;
+    if old.as_ref() == Some(&membership) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    write(txn, &membership)?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
 }

@@ -27,6 +27,19 @@ fn record_key(id: AccountId) -> Vec<u8> {
     [RECORD_PREFIX, id.as_bytes()].concat()
 }
 
+/// The prefix of every account record.
+pub const RECORDS: &[u8] = RECORD_PREFIX;
+
+/// The index entries an account has (its name), for `roster check`.
+pub fn index_entries(account: &Account) -> Vec<Vec<u8>> {
+    vec![name_entry(account)]
+}
+
+/// Decode a stored account.
+pub fn decode_record(bytes: &[u8]) -> Result<Account, Error> {
+    decode(bytes)
+}
+
 fn name_entry(account: &Account) -> Vec<u8> {
     [NAME_INDEX, fold(&account.name).as_bytes(), b"\0", account.id.as_bytes()].concat()
 }
@@ -327,6 +340,29 @@ pub fn delete(
             .in_account(account.id)
             .record(txn, env.now())
     })
+}
+
+/// Store an exported account as it is (id, versions and dates kept), checked by the same
+/// rules as a created one. Nothing is written when it is refused.
+pub fn import_in(txn: &dyn Txn, account: Account) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check(rules::short_name("name", &account.name));
+    let display_name = match &account.display_name {
+        Some(raw) => errors.check(rules::display_name("displayName", raw)),
+        None => None,
+    };
+    let attributes = rules::attributes("attributes", &account.attributes).unwrap_or_else(|list| {
+        list.into_iter().for_each(|e| errors.push(e));
+        Vec::new()
+    });
+    let account = errors.finish(Account { name: name.unwrap_or_default(), display_name, attributes, ..account })?;
+    let old = read(txn, account.id)?;
+    if old.as_ref() == Some(&account) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    ensure_name_free(txn, &account)?;
+    write(txn, old.as_ref(), &account)?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
 }
 
 #[cfg(test)]

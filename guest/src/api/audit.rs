@@ -9,10 +9,9 @@ use crate::context::RequestContext;
 use crate::env::Env;
 use crate::error::{FieldError, FieldErrors};
 use crate::model::account::AccountId;
-use crate::model::user::UserId;
 use crate::store::paging::Start;
 
-/// Filters `actor` (a user id), `target` (`user:<id>`, `role:<id>`, …), `action`,
+/// Filters `actor` (a user id, or `operator:<name>`), `target` (`user:<id>`, `role:<id>`, …), `action`,
 /// `account`, `from` and `to` (RFC 3339 or dates; `to` exclusive); `limit` with `page` or
 /// `cursor`.
 pub fn list(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Response, Problem> {
@@ -24,8 +23,10 @@ pub fn list(env: &Env, ctx: &RequestContext, request: &Request) -> Result<Respon
     for (name, value) in request.query_pairs() {
         match name.as_str() {
             "actor" => {
-                query.actor = errors
-                    .check(UserId::parse(&value).ok_or_else(|| FieldError::new("actor", "format", "must be a user id")))
+                query.actor = errors.check(
+                    crate::audit::Actor::parse(&value)
+                        .ok_or_else(|| FieldError::new("actor", "format", "must be a user id or operator:<name>")),
+                )
             }
             "account" => {
                 query.account = errors.check(

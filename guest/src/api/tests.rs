@@ -288,3 +288,15 @@ fn a_seed_path_with_another_method_is_405_with_its_allow_header() {
     assert_eq!((response.status, header(&response, "allow")), (405, Some("POST")));
     assert_eq!(handle(&t.env(), &request("GET", "/users-api/v1/nothing", None)).status, 404);
 }
+
+#[test]
+fn no_http_header_makes_a_caller_the_operator() {
+    let t = TestEnv::new();
+    t.admin();
+    for value in ["Operator cli", "operator cli", "Bearer operator:cli", "cli"] {
+        let mut req = request("GET", "/api/v1/users", None);
+        req.headers.push(("authorization".to_owned(), value.to_owned()));
+        assert_eq!(handle(&t.env(), &req).status, 401, "authorization: {value}");
+    }
+    assert!(context(&request("GET", "/", None)).credentials.is_none());
+}

@@ -221,6 +221,30 @@ pub fn delete(env: &Env, ctx: &RequestContext, name: &str) -> Result<(), Error> 
     })
 }
 
+/// Store an exported definition as it is, checked by the same rules as a new one. Nothing
+/// is written when it is refused.
+pub fn import_in(txn: &dyn Txn, definition: Definition) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    let name = errors.check(rules::short_name("name", &definition.name));
+    if let AttributeType::Enum(values) = &definition.value_type
+        && values.is_empty()
+    {
+        errors.push(FieldError::new("values", "required", "an enum attribute needs at least one value"));
+    }
+    if let Scope::Account(account) = definition.scope
+        && crate::accounts::read(txn, account)?.is_none()
+    {
+        errors.push(FieldError::new("scope", "unknown_account", "names no account"));
+    }
+    let definition = errors.finish(Definition { name: name.unwrap_or_default(), ..definition })?;
+    let old = txn.get(&key(&definition.name))?.map(|b| decode(&b)).transpose()?;
+    if old.as_ref() == Some(&definition) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    txn.put(&key(&definition.name), &serde_json::to_vec(&definition).expect("definitions serialize"))?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

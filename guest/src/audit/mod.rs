@@ -18,9 +18,66 @@ use crate::store::{Direction, Entry, KeyRange, Txn};
 
 /// The key prefix of every record; ids are UUID v7, so records sort by time.
 pub const PREFIX: &[u8] = b"au/";
+/// The prefix of every audit index entry.
+pub const INDEXES: &[u8] = b"ia/";
 const BY_ACTOR: &[u8] = b"ia/a/";
 const BY_TARGET: &[u8] = b"ia/t/";
 const BY_ACCOUNT: &[u8] = b"ia/c/";
+
+/// Who did something: a user (through a password session or an API key), or the local
+/// operator on the host. In JSON, a user id or `operator:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A user.
+    User(UserId),
+    /// The local operator (`cli`), acting through the host's typed calls.
+    Operator(String),
+}
+
+impl Actor {
+    /// The actor behind `caller`.
+    pub fn of(caller: &Caller) -> Actor {
+        match &caller.operator {
+            Some(name) => Actor::Operator(name.clone()),
+            None => Actor::User(caller.user_id),
+        }
+    }
+}
+
+impl Actor {
+    /// Parse a user id or `operator:<name>`.
+    pub fn parse(text: &str) -> Option<Actor> {
+        match text.strip_prefix(OPERATOR_PREFIX) {
+            Some(name) if !name.is_empty() => Some(Actor::Operator(name.to_owned())),
+            Some(_) => None,
+            None => UserId::parse(text).map(Actor::User),
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => id.fmt(f),
+            Actor::Operator(name) => write!(f, "{OPERATOR_PREFIX}{name}"),
+        }
+    }
+}
+
+const OPERATOR_PREFIX: &str = "operator:";
+
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Actor::parse(&text).ok_or_else(|| serde::de::Error::custom("not an actor"))
+    }
+}
 
 /// One audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +90,7 @@ pub struct Record {
     /// What happened: `user.created`, `login.failed`, `membership.removed`, …
     pub action: String,
     /// Who did it, when known.
-    pub actor: Option<UserId>,
+    pub actor: Option<Actor>,
     /// The API key the actor used, if any.
     pub api_key: Option<String>,
     /// What it was done to: `user:<id>`, `role:<id>`, `account:<id>`, …
@@ -50,7 +107,7 @@ pub struct Record {
 pub struct Event<'a> {
     action: &'static str,
     ctx: &'a RequestContext,
-    actor: Option<UserId>,
+    actor: Option<Actor>,
     api_key: Option<String>,
     target: Option<String>,
     account: Option<AccountId>,
@@ -65,14 +122,14 @@ impl<'a> Event<'a> {
 
     /// Done by `caller`.
     pub fn by(mut self, caller: &Caller) -> Self {
-        self.actor = Some(caller.user_id);
+        self.actor = Some(Actor::of(caller));
         self.api_key = caller.api_key.clone();
         self
     }
 
     /// Done by (or, for logins, about) the user `user`.
     pub fn by_user(mut self, user: UserId) -> Self {
-        self.actor = Some(user);
+        self.actor = Some(Actor::User(user));
         self
     }
 
@@ -108,19 +165,54 @@ impl<'a> Event<'a> {
             correlation_id: self.ctx.correlation_id.clone(),
             changes: self.changes,
         };
-        let id = id.as_bytes();
-        txn.put(&[PREFIX, id].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
-        if let Some(actor) = record.actor {
-            txn.put(&[BY_ACTOR, actor.as_bytes(), id].concat(), &[])?;
-        }
-        if let Some(target) = &record.target {
-            txn.put(&[BY_TARGET, target.as_bytes(), b"\0", id].concat(), &[])?;
-        }
-        if let Some(account) = record.account {
-            txn.put(&[BY_ACCOUNT, account.as_bytes(), id].concat(), &[])?;
+        txn.put(&[PREFIX, id.as_bytes()].concat(), &serde_json::to_vec(&record).expect("audit records serialize"))?;
+        for entry in index_entries(&record) {
+            txn.put(&entry, &[])?;
         }
         Ok(())
     }
+}
+
+/// The index entries of a record: by actor, target and account.
+pub fn index_entries(record: &Record) -> Vec<Vec<u8>> {
+    let Some(id) = uuid::Uuid::parse_str(&record.id).ok() else { return Vec::new() };
+    let id = id.as_bytes();
+    let mut entries = Vec::new();
+    // The operator is no user: its records are found by time, action or target.
+    if let Some(Actor::User(actor)) = &record.actor {
+        entries.push([BY_ACTOR, actor.as_bytes(), id].concat());
+    }
+    if let Some(target) = &record.target {
+        entries.push([BY_TARGET, target.as_bytes(), b"\0", id].concat());
+    }
+    if let Some(account) = record.account {
+        entries.push([BY_ACCOUNT, account.as_bytes(), id].concat());
+    }
+    entries
+}
+
+/// Decode a stored audit record.
+pub fn decode_record(bytes: &[u8]) -> Result<Record, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt audit record: {e}")))
+}
+
+/// Remove up to `limit` of the oldest records from before `cutoff` (RFC 3339), with their
+/// index entries; how many were removed. Records are keyed by UUID v7, so the oldest come
+/// first and the scan stops at the first one that is kept.
+pub fn purge_before(txn: &dyn Txn, cutoff: &str, limit: u32) -> Result<u32, Error> {
+    let mut removed = 0;
+    for (key, value) in txn.scan(&KeyRange::prefix(PREFIX), limit, Direction::Forward)? {
+        let record = decode_record(&value)?;
+        if record.at.as_str() >= cutoff {
+            break;
+        }
+        for entry in index_entries(&record) {
+            txn.delete(&entry)?;
+        }
+        txn.delete(&key)?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// The names of the top-level JSON fields that differ between `old` and `new`.
@@ -140,7 +232,8 @@ pub fn changed_fields(old: &impl Serialize, new: &impl Serialize) -> Vec<String>
 /// What to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditQuery {
-    pub actor: Option<UserId>,
+    /// A user (found through the actor index) or the operator (found by scanning).
+    pub actor: Option<Actor>,
     pub target: Option<String>,
     pub action: Option<String>,
     pub account: Option<AccountId>,
@@ -163,7 +256,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let (prefix, indexed) = if let Some(account) = query.account {
             ([BY_ACCOUNT, account.as_bytes().as_slice()].concat(), true)
-        } else if let Some(actor) = query.actor {
+        } else if let Some(Actor::User(actor)) = query.actor {
             ([BY_ACTOR, actor.as_bytes().as_slice()].concat(), true)
         } else if let Some(target) = &query.target {
             ([BY_TARGET, target.as_bytes(), b"\0"].concat(), true)
@@ -172,10 +265,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let scan =
             Scan { range: KeyRange::prefix(&prefix), direction: Direction::Reverse, identity: format!("{query:?}") };
-        let decode = |bytes: &[u8]| {
-            serde_json::from_slice::<Record>(bytes)
-                .map_err(|e| Error::Unavailable(format!("corrupt audit record: {e}")))
-        };
+        let decode = decode_record;
         let load = |txn: &dyn Txn, entries: Vec<Entry>| {
             if indexed {
                 paging::load_indexed(txn, entries, |key| Some([PREFIX, &key[key.len() - 16..]].concat()), decode)
@@ -185,7 +275,7 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &AuditQuery) -> Result<Page<
         };
         let keep = |r: &Record| {
             mine.as_ref().is_none_or(|accounts| r.account.is_some_and(|a| accounts.contains(&a)))
-                && query.actor.is_none_or(|a| r.actor == Some(a))
+                && query.actor.as_ref().is_none_or(|a| r.actor.as_ref() == Some(a))
                 && query.target.as_ref().is_none_or(|t| r.target.as_ref() == Some(t))
                 && query.action.as_ref().is_none_or(|a| &r.action == a)
                 && query.account.is_none_or(|a| r.account == Some(a))

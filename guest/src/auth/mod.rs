@@ -171,7 +171,11 @@ pub fn caller(env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
 }
 
 /// The authenticated caller, read inside `txn`.
+/// The local operator (credentials only the host produces) needs no session.
 pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Caller, Error> {
+    if let Some(Credentials::Operator(name)) = &ctx.credentials {
+        return Ok(Caller::operator(name));
+    }
     let (session, _, user, record) = session(txn, env, ctx)?;
     let permissions = users::grants::held_everywhere(txn, &user)?;
     env.authenticated.set(Some(user.id));
@@ -180,6 +184,7 @@ pub fn caller_in(txn: &dyn Txn, env: &Env, ctx: &RequestContext) -> Result<Calle
         permissions,
         accounts: crate::accounts::members::permissions_by_account(txn, user.id, &env.now().date())?,
         api_key: session.api_key.clone(),
+        operator: None,
         // A token from an API key is a machine's: it never had the temporary password.
         password_change_required: session.api_key.is_none() && record.is_some_and(|r| r.temporary),
     })
@@ -224,9 +229,22 @@ pub fn login(env: &Env, ctx: &RequestContext, user_name: &str, password: &str) -
             false
         }
     };
+    // A foreign hash (imported from another system) is replaced now that the password is known.
+    let rehashed = match &attempt {
+        Attempt::Counted(_, hash) if verified && !password::is_current(hash) => {
+            env.crypto.hash_password(password).ok().map(|new| (hash.clone(), new))
+        }
+        _ => None,
+    };
     let token = env.write(|txn| match &attempt {
         Attempt::Counted(user, _) if verified => {
             txn.delete(&lock_key(*user))?;
+            if let Some((old, new)) = &rehashed
+                && let Some(record) = read_password(txn, *user)?.filter(|r| &r.hash == old)
+            {
+                write_password(txn, *user, &PasswordRecord { hash: new.clone(), ..record })?;
+                crate::audit::Event::new("password.rehashed", ctx).on("user", *user).record(txn, now)?;
+            }
             crate::audit::Event::new("login.succeeded", ctx).by_user(*user).on("user", *user).record(txn, now)?;
             open_session(txn, env, *user, None).map(Some)
         }

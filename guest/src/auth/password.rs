@@ -28,6 +28,29 @@ pub struct PasswordRecord {
     pub temporary: bool,
 }
 
+/// The PHC string prefixes of the hashes an import may carry: argon2id (this host's own),
+/// argon2i, bcrypt and PBKDF2-SHA256, the formats Auth0 and Ory import from other systems.
+const IMPORTABLE_HASHES: [&str; 6] = ["$argon2id$", "$argon2i$", "$2a$", "$2b$", "$2y$", "$pbkdf2-sha256$"];
+
+/// Refuse an imported password hash that is not a PHC string of a supported scheme.
+pub fn check_imported_hash(field: &str, hash: &str) -> Result<(), Error> {
+    if IMPORTABLE_HASHES.iter().any(|prefix| hash.starts_with(prefix)) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "unsupported_hash",
+            "must be a PHC string of argon2id, argon2i, bcrypt ($2b$) or pbkdf2-sha256",
+        ))
+    }
+}
+
+/// Whether a stored hash is this host's scheme. Any other (an imported foreign hash) is
+/// replaced by an argon2id hash of the password at the user's next successful login.
+pub fn is_current(hash: &str) -> bool {
+    hash.starts_with("$argon2id$")
+}
+
 /// Check `password` against the policy for a user with this name and email.
 pub fn check(field: &str, password: &str, user_name: &str, email: &str, settings: &Settings) -> Result<(), Error> {
     let reject = |code: &'static str, message: String| Err(Error::Invalid(vec![FieldError::new(field, code, message)]));
@@ -68,6 +91,25 @@ mod tests {
             Err(Error::Invalid(fields)) => fields[0].code,
             other => panic!("expected a rejection, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn imported_hashes_of_the_four_schemes_are_accepted_and_others_refused() {
+        for hash in ["$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"] {
+            assert_eq!(check_imported_hash("passwordHash", hash), Ok(()));
+        }
+        assert_eq!(check_imported_hash("passwordHash", "$2b$10$abcdefghijklmnopqrstuu"), Ok(()));
+        assert_eq!(check_imported_hash("passwordHash", "$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA"), Ok(()));
+        for hash in ["plain", "$md5$x", "$1$abc", ""] {
+            assert_eq!(code(check_imported_hash("passwordHash", hash).map(|_| ())), "unsupported_hash");
+        }
+    }
+
+    #[test]
+    fn only_argon2id_is_current() {
+        assert!(is_current("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"));
+        assert!(!is_current("$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA"));
+        assert!(!is_current("$2b$10$abcdefghijklmnopqrstuu"));
     }
 
     #[test]

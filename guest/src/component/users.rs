@@ -38,7 +38,10 @@ impl wit::Guest for Component {
 /// The plain request context of a WIT one.
 pub fn context(ctx: types::RequestContext) -> RequestContext {
     RequestContext {
-        credentials: ctx.credentials.map(|types::Credentials::Bearer(token)| Credentials::Bearer(token)),
+        credentials: ctx.credentials.map(|credentials| match credentials {
+            types::Credentials::Bearer(token) => Credentials::Bearer(token),
+            types::Credentials::Operator(name) => Credentials::Operator(name),
+        }),
         account: ctx.account,
         correlation_id: ctx.correlation_id,
     }

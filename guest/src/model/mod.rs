@@ -10,6 +10,9 @@ macro_rules! uuid_id {
         pub struct $name(pub uuid::Uuid);
 
         impl $name {
+            /// The nil UUID: never generated, so it names no record.
+            pub const NIL: Self = $name(uuid::Uuid::nil());
+
             /// A fresh, time-ordered identifier.
             pub fn generate() -> Self {
                 $name(uuid::Uuid::now_v7())

@@ -70,6 +70,19 @@ fn name_key(name: &str) -> Vec<u8> {
     [b"rn/".as_slice(), fold(name).as_bytes()].concat()
 }
 
+/// The prefix of every role record.
+pub const RECORDS: &[u8] = b"r/";
+
+/// The index entry a role has (its name, whose value is the role's id), for `roster check`.
+pub fn index_entry(role: &Role) -> (Vec<u8>, Vec<u8>) {
+    (name_key(&role.name), role.id.as_bytes().to_vec())
+}
+
+/// Decode a stored role.
+pub fn decode_record(bytes: &[u8]) -> Result<Role, Error> {
+    decode(bytes)
+}
+
 /// Read one role.
 pub fn read(txn: &dyn Txn, id: &str) -> Result<Option<Role>, Error> {
     txn.get(&record_key(id))?.map(|bytes| decode(&bytes)).transpose()
@@ -222,7 +235,7 @@ pub fn create(env: &Env, ctx: &RequestContext, input: NewRole) -> Result<Role, E
     env.write(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
         authorize(&caller, Permission::RolesCreate, Target::Any)?;
-        let role = Role { created_by: Some(caller.user_id.to_string()), ..role.clone() };
+        let role = Role { created_by: Some(audit::Actor::of(&caller).to_string()), ..role.clone() };
         ensure_name_free(txn, &role.name, &role.id)?;
         txn.put(&name_key(&role.name), role.id.as_bytes())?;
         write(txn, &role)?;
@@ -323,6 +336,39 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
         txn.delete(&record_key(id))?;
         audit::Event::new("role.deleted", ctx).by(&caller).on("role", id).record(txn, env.now())
     })
+}
+
+/// Store an exported role as it is (id, versions and dates kept), checked by the same
+/// rules as a created one. Nothing is written when it is refused.
+pub fn import_in(txn: &dyn Txn, role: Role) -> Result<crate::transfer::Applied, Error> {
+    let mut errors = FieldErrors::new();
+    let name = checked_name(&role.name, &mut errors);
+    let description = checked_description(&role.description, &mut errors);
+    let permissions = checked_permissions("permissions", &role.permissions, &mut errors);
+    errors.finish(())?;
+    if role.id.trim().is_empty() {
+        return Err(Error::invalid("id", "required", "must not be empty"));
+    }
+    // Built-in roles keep the catalog's order; a set equal to the checked one is kept as given.
+    let permissions = if role.permissions.len() == permissions.len()
+        && role.permissions.iter().collect::<BTreeSet<_>>() == permissions.iter().collect::<BTreeSet<_>>()
+    {
+        role.permissions.clone()
+    } else {
+        permissions
+    };
+    let role = Role { name, description, permissions, ..role };
+    let old = read(txn, &role.id)?;
+    if old.as_ref() == Some(&role) {
+        return Ok(crate::transfer::Applied::Unchanged);
+    }
+    ensure_name_free(txn, &role.name, &role.id)?;
+    if let Some(old) = &old {
+        txn.delete(&name_key(&old.name))?;
+    }
+    txn.put(&name_key(&role.name), role.id.as_bytes())?;
+    write(txn, &role)?;
+    Ok(crate::transfer::Applied::written(old.is_some()))
 }
 
 #[cfg(test)]

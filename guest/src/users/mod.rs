@@ -452,6 +452,47 @@ pub fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Op
     errors.finish((user, password))
 }
 
+/// Store an exported user as it is (id, roles, versions and dates kept), each field checked
+/// by the same rules as on creation, its user name and email unique, its roles known.
+/// Nothing is written when it is refused.
+pub fn import_in(txn: &dyn Txn, user: User) -> Result<crate::transfer::Applied, Error> {
+    let mut fields = user.clone();
+    let input = NewUser {
+        user_name: Some(user.user_name.clone()),
+        email: Some(user.email.clone()),
+        password: None,
+        temporary_password: false,
+        text: TextField::ALL
+            .into_iter()
+            .filter_map(|field| field.slot(&mut fields).take().map(|value| (field, value)))
+            .collect(),
+        status: Some(user.status),
+        can_login: Some(user.can_login),
+        shared: Some(user.shared),
+        opt_in: Some(user.opt_in),
+        attributes: user.attributes.clone(),
+        preferences: user.preferences.clone().map(serde_json::Value::Object),
+    };
+    let (checked, _) = validate_new(input, user.id, user.created_at.clone())?;
+    for role in &user.roles {
+        if crate::roles::read(txn, role)?.is_none() {
+            return Err(Error::invalid("roles", "unknown_role", format!("{role} names no role")));
+        }
+    }
+    let new = User { roles: user.roles, updated_at: user.updated_at, version: user.version, ..checked };
+    let old = read(txn, new.id)?;
+    match &old {
+        Some(old) if old == &new => return Ok(crate::transfer::Applied::Unchanged),
+        Some(old) => {
+            crate::attributes::check_against(&crate::attributes::all(txn)?, &new.attributes, &[])?;
+            ensure_unique(txn, &new)?;
+            write_user(txn, Some(old), &new)?;
+        }
+        None => insert(txn, &new)?,
+    }
+    Ok(crate::transfer::Applied::written(old.is_some()))
+}
+
 /// `old` with `patch` applied, every changed field checked by the same rules as creation.
 fn apply_patch(old: &User, patch: UserPatch) -> Result<User, Error> {
     let mut errors = FieldErrors::new();

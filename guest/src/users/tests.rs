@@ -69,7 +69,7 @@ fn keeps_only_the_hash_of_a_password_and_never_in_the_record() {
     let user = create(&t.env(), &t.admin(), input).unwrap();
     let txn = t.store.begin_read().unwrap();
     let record = crate::auth::read_password(&*txn, user.id).unwrap().unwrap();
-    assert_eq!(record.hash, "$fake$esroh tcerroc");
+    assert_eq!(record.hash, "$argon2id$fake$esroh tcerroc");
     let record = txn.get(&keys::record(user.id)).unwrap().unwrap();
     assert!(!String::from_utf8(record).unwrap().contains("horse"));
 }
@@ -311,7 +311,31 @@ fn every_change_leaves_an_audit_record_with_who_what_and_which_fields() {
     assert_eq!(actions, ["user.deleted", "user.updated", "user.created"]);
     assert_eq!(records[1].changes, ["city"]);
     let admin_id = crate::auth::caller(&t.env(), &admin).unwrap().user_id;
-    assert!(records.iter().all(|r| r.actor == Some(admin_id) && r.correlation_id == "test"));
+    assert!(records.iter().all(|r| r.actor == Some(crate::audit::Actor::User(admin_id)) && r.correlation_id == "test"));
+}
+
+#[test]
+fn the_operator_acts_without_a_token_and_is_audited_as_the_operator() {
+    let t = TestEnv::new();
+    t.admin();
+    let operator = crate::context::RequestContext {
+        credentials: Some(crate::context::Credentials::Operator("cli".into())),
+        account: None,
+        correlation_id: "cli-1".into(),
+    };
+    let user = create(&t.env(), &operator, new_user("jane")).unwrap();
+    delete(&t.env(), &operator, &user.id.to_string(), None).unwrap();
+    let query = crate::audit::AuditQuery { target: Some(format!("user:{}", user.id)), limit: 10, ..Default::default() };
+    let records = crate::audit::list(&t.env(), &operator, &query).unwrap().items;
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.actor == Some(crate::audit::Actor::Operator("cli".into()))));
+    let json = serde_json::to_value(&records[0]).unwrap();
+    assert_eq!(json["actor"], "operator:cli");
+    assert_eq!(serde_json::from_value::<crate::audit::Record>(json).unwrap(), records[0]);
+    let actor = Some(crate::audit::Actor::Operator("cli".into()));
+    let by_operator =
+        crate::audit::list(&t.env(), &operator, &crate::audit::AuditQuery { actor, limit: 10, ..Default::default() });
+    assert_eq!(by_operator.unwrap().items.len(), 2);
 }
 
 fn with_password(name: &str) -> NewUser {
