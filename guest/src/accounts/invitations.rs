@@ -119,6 +119,7 @@ pub fn invite(
             roles: role_ids.to_vec(),
             expiry_date: None,
             invitation_status: InvitationStatus::Pending,
+            home: false,
             created_at: now.clone(),
             updated_at: now.clone(),
         };

@@ -38,6 +38,9 @@ pub struct Membership {
     /// `YYYY-MM-DD`: from this date on the membership grants nothing.
     pub expiry_date: Option<String>,
     pub invitation_status: InvitationStatus,
+    /// The user's home account (seed 003's `customerId`); at most one membership per user.
+    #[serde(default)]
+    pub home: bool,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -149,6 +152,26 @@ pub fn authorize_user(
     }
 }
 
+/// The users who are active members of `account` on `today`.
+pub fn active_members(txn: &dyn Txn, account: AccountId, today: &str) -> Result<Vec<UserId>, Error> {
+    let prefix = account_prefix(account);
+    let mut range = KeyRange::prefix(&prefix);
+    let mut found = Vec::new();
+    loop {
+        let batch = txn.scan(&range, 500, Direction::Forward)?;
+        for (_, value) in &batch {
+            let membership = decode(value)?;
+            if membership.is_active(today) {
+                found.push(membership.user_id);
+            }
+        }
+        match batch.last() {
+            Some((key, _)) if batch.len() == 500 => range.start = std::ops::Bound::Excluded(key.clone()),
+            _ => return Ok(found),
+        }
+    }
+}
+
 /// Whether `account` has any membership, active or not.
 pub fn any(txn: &dyn Txn, account: AccountId) -> Result<bool, Error> {
     Ok(!txn.scan(&KeyRange::prefix(&account_prefix(account)), 1, Direction::Forward)?.is_empty())
@@ -246,6 +269,7 @@ pub fn put(
                 roles: role_ids.to_vec(),
                 expiry_date: expiry_date.map(str::to_owned),
                 invitation_status: InvitationStatus::Accepted,
+                home: false,
                 created_at: now.clone(),
                 updated_at: now.clone(),
             },

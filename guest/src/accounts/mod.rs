@@ -5,6 +5,7 @@
 //! unless the caller forces it, which removes its memberships and pending invitations in
 //! the same transaction.
 
+pub mod assignments;
 pub mod invitations;
 pub mod members;
 
@@ -136,6 +137,28 @@ pub fn get(env: &Env, ctx: &RequestContext, id_or_name: &str) -> Result<Account,
         )?;
         account.ok_or(Error::NotFound)
     })
+}
+
+/// Every account of type `account_type`, read a page at a time; only the matches are kept
+/// (accounts have no type index: they are an operator's customers, thousands, not millions).
+pub fn of_type(txn: &dyn Txn, account_type: AccountType) -> Result<Vec<Account>, Error> {
+    let mut range = KeyRange::prefix(RECORD_PREFIX);
+    let mut found = Vec::new();
+    loop {
+        let batch = txn.scan(&range, paging::MAX_LIMIT, Direction::Forward)?;
+        for (_, value) in &batch {
+            let account = decode(value)?;
+            if account.account_type == account_type {
+                found.push(account);
+            }
+        }
+        match batch.last() {
+            Some((key, _)) if batch.len() == paging::MAX_LIMIT as usize => {
+                range.start = std::ops::Bound::Excluded(key.clone())
+            }
+            _ => return Ok(found),
+        }
+    }
 }
 
 /// The account with id `id_or_name`, or, when it is not a UUID, the one so named.

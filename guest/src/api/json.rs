@@ -178,6 +178,19 @@ impl Fields {
         }
     }
 
+    /// [`Fields::finish`], with the errors a surface found in the same body after these:
+    /// one answer names every broken field.
+    pub fn finish_with(self, more: FieldErrors) -> Result<(), Error> {
+        match (self.finish(), more.finish(())) {
+            (Err(Error::Invalid(mut first)), Err(Error::Invalid(then))) => {
+                first.extend(then);
+                Err(Error::Invalid(first))
+            }
+            (Err(err), _) | (Ok(()), Err(err)) => Err(err),
+            (Ok(()), Ok(())) => Ok(()),
+        }
+    }
+
     /// Done: every field of the wrong type, and every field no one took, as one error.
     pub fn finish(mut self) -> Result<(), Error> {
         let unknown: Vec<String> = self.map.keys().filter(|k| !self.taken.contains(*k)).cloned().collect();

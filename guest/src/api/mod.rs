@@ -7,6 +7,7 @@ pub mod account_users;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod flexnet;
 pub mod json;
 pub mod openapi;
 pub mod problem;
@@ -14,6 +15,7 @@ pub mod roles;
 pub mod routes;
 pub mod user_management;
 pub mod users;
+pub mod users_v1;
 
 use crate::context::{Credentials, RequestContext};
 use crate::env::Env;
@@ -133,6 +135,8 @@ fn surface(env: &Env, ctx: &RequestContext, request: &Request, segments: &[&str]
     match segments {
         ["auth", ..] => user_management::route(env, ctx, request, segments),
         ["v1", "account", ..] => account_users::route(env, ctx, request, segments),
+        ["users-accounts-api", ..] => flexnet::route(env, ctx, request, segments),
+        ["users-api", "v1", ..] => users_v1::route(env, ctx, request, segments),
         _ => native(env, ctx, request, segments),
     }
 }

@@ -11,6 +11,8 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("native.json", include_str!("../../openapi/native.json")),
     ("user-management.json", include_str!("../../openapi/user-management.json")),
     ("account-users.json", include_str!("../../openapi/account-users.json")),
+    ("flexnet.json", include_str!("../../openapi/flexnet.json")),
+    ("users-v1.json", include_str!("../../openapi/users-v1.json")),
 ];
 
 const BASE: &str = include_str!("../../openapi/base.json");

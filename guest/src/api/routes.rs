@@ -7,7 +7,13 @@
 pub type Route = (&'static str, &'static str);
 
 /// Every surface's routes.
-pub const SURFACES: &[&[Route]] = &[NATIVE, super::user_management::ROUTES, super::account_users::ROUTES];
+pub const SURFACES: &[&[Route]] = &[
+    NATIVE,
+    super::user_management::ROUTES,
+    super::account_users::ROUTES,
+    super::flexnet::ROUTES,
+    super::users_v1::ROUTES,
+];
 
 /// The native API, under `/api/v1`, with the RFC 6749 token endpoint.
 pub const NATIVE: &[Route] = &[

@@ -243,6 +243,8 @@ fn every_compatible_surface_route_is_in_its_openapi_fragment_and_nothing_else() 
     let surfaces = [
         (include_str!("../../openapi/user-management.json"), user_management::ROUTES, "user-management"),
         (include_str!("../../openapi/account-users.json"), account_users::ROUTES, "account-users"),
+        (include_str!("../../openapi/flexnet.json"), flexnet::ROUTES, "flexnet"),
+        (include_str!("../../openapi/users-v1.json"), users_v1::ROUTES, "users-v1"),
     ];
     for (text, routes, tag) in surfaces {
         let fragment: Value = serde_json::from_str(text).unwrap();
@@ -255,6 +257,36 @@ fn every_compatible_surface_route_is_in_its_openapi_fragment_and_nothing_else() 
             assert_eq!(operation["tags"], json!([tag]), "{method} {path}");
         }
     }
+}
+
+#[test]
+fn the_seed_surfaces_are_dispatched_by_prefix_and_report_their_route_templates() {
+    let t = TestEnv::new();
+    let env = t.env();
+    let account = handle(
+        &env,
+        &request_as_admin(&t, "POST", "/users-accounts-api/v1/accounts", Some(json!({"accountName": "acme"}))),
+    );
+    assert_eq!(account.status, 201);
+    assert_eq!(header(&account, ROUTE_HEADER), Some("/users-accounts-api/v1/accounts"));
+    let read = handle(&env, &request_as_admin(&t, "GET", "/users-accounts-api/v1/accounts/acme", None));
+    assert_eq!(
+        (read.status, header(&read, ROUTE_HEADER)),
+        (200, Some("/users-accounts-api/v1/accounts/{accountName}"))
+    );
+    let recap = handle(&env, &request_as_admin(&t, "GET", "/users-api/v1/users/recap?target=status", None));
+    assert_eq!((recap.status, header(&recap, ROUTE_HEADER)), (200, Some("/users-api/v1/users/recap")));
+    assert_eq!(body(&recap)["items"], json!([{"targetValue": "ENABLED", "count": 1}]));
+}
+
+#[test]
+fn a_seed_path_with_another_method_is_405_with_its_allow_header() {
+    let t = TestEnv::new();
+    let response = handle(&t.env(), &request_as_admin(&t, "PATCH", "/users-accounts-api/v1/users", None));
+    assert_eq!((response.status, header(&response, "allow")), (405, Some("GET, POST")));
+    let response = handle(&t.env(), &request("GET", "/users-api/v1/realms/acme/password/lost", None));
+    assert_eq!((response.status, header(&response, "allow")), (405, Some("POST")));
+    assert_eq!(handle(&t.env(), &request("GET", "/users-api/v1/nothing", None)).status, 404);
 }
 
 #[test]

@@ -338,10 +338,33 @@ fn set_password(
 /// Start the lost-password flow for `email`. Always succeeds, whether or not the address
 /// belongs to anyone; if it does, a single-use reset token goes out by mail.
 pub fn request_password_reset(env: &Env, ctx: &RequestContext, email: &str) -> Result<(), Error> {
+    request_password_reset_in(env, ctx, email, None)
+}
+
+/// Whether `user` belongs to `realm` (seed 003's realm: an account, by name): an active
+/// member of it. Without a realm, everyone does.
+fn in_realm(txn: &dyn Txn, env: &Env, user: UserId, realm: Option<&str>) -> Result<bool, Error> {
+    let Some(realm) = realm else { return Ok(true) };
+    let Some(account) = crate::accounts::find_by_name(txn, realm)? else { return Ok(false) };
+    Ok(crate::accounts::members::read(txn, account.id, user)?.is_some_and(|m| m.is_active(&env.now().date())))
+}
+
+/// [`request_password_reset`] inside `realm`: only a member of that account gets a token.
+/// The answer is the same for an unknown realm, so it reveals nothing either.
+pub fn request_password_reset_in(
+    env: &Env,
+    ctx: &RequestContext,
+    email: &str,
+    realm: Option<&str>,
+) -> Result<(), Error> {
     let now = env.now();
     let token = tokens::generate();
     env.write(|txn| {
         let user = users::find_by_email(txn, email.trim())?.filter(|u| u.can_login && u.status == UserStatus::Active);
+        let user = match user {
+            Some(user) if in_realm(txn, env, user.id, realm)? => Some(user),
+            _ => None,
+        };
         let Some(user) = user else {
             return crate::audit::Event::new("password.reset_requested", ctx).record(txn, now);
         };
@@ -368,6 +391,18 @@ pub fn request_password_reset(env: &Env, ctx: &RequestContext, email: &str) -> R
 /// Set a new password with a lost-password token. An expired token and an unknown (or
 /// used) one get different errors, so the holder of an expired link knows to ask again.
 pub fn reset_password_with_token(env: &Env, ctx: &RequestContext, token: &str, new: &str) -> Result<(), Error> {
+    reset_password_with_token_in(env, ctx, token, new, None)
+}
+
+/// [`reset_password_with_token`] inside `realm`: a token of a user outside that account is
+/// as unknown as one never issued.
+pub fn reset_password_with_token_in(
+    env: &Env,
+    ctx: &RequestContext,
+    token: &str,
+    new: &str,
+    realm: Option<&str>,
+) -> Result<(), Error> {
     let digest = tokens::digest(token);
     let user = env.read(|txn| {
         let reset: ResetToken = txn
@@ -378,8 +413,10 @@ pub fn reset_password_with_token(env: &Env, ctx: &RequestContext, token: &str, n
         if reset.expires_at <= env.now().0 {
             return Err(Error::invalid("token", "expired_token", "has expired; request a new one"));
         }
-        users::read(txn, reset.user_id)?
-            .ok_or_else(|| Error::invalid("token", "invalid_token", "is unknown or was already used"))
+        match users::read(txn, reset.user_id)? {
+            Some(user) if in_realm(txn, env, user.id, realm)? => Ok(user),
+            _ => Err(Error::invalid("token", "invalid_token", "is unknown or was already used")),
+        }
     })?;
     // Setting the password deletes every reset token of the user, this one included.
     set_password(env, ctx, &user, "password", new, false, "password.reset_by_token")

@@ -218,3 +218,26 @@ fn disabling_a_user_ends_their_sessions() {
     users::update(&t.env(), &t.admin(), &jane.id.to_string(), patch).unwrap();
     assert_eq!(whoami(&t.env(), &ctx), Err(Error::Unauthenticated));
 }
+
+#[test]
+fn a_realm_scopes_the_lost_password_flow_to_the_accounts_members() {
+    let (t, jane) = with_jane();
+    let env = t.env();
+    let admin = t.admin();
+    let new_account = |name: &str| crate::model::account::NewAccount { name: Some(name.into()), ..Default::default() };
+    let acme = crate::accounts::create(&env, &admin, new_account("acme")).unwrap();
+    crate::accounts::create(&env, &admin, new_account("beta")).unwrap();
+    request_password_reset_in(&env, &anonymous(), "jane@example.com", Some("acme")).unwrap();
+    assert!(t.store.sent().is_empty(), "jane is no member of acme yet");
+    crate::accounts::members::put(&env, &admin, &acme.id.to_string(), &jane.id.to_string(), &[], None).unwrap();
+    request_password_reset_in(&env, &anonymous(), "jane@example.com", Some("acme")).unwrap();
+    let token = t.store.sent()[0].body.lines().find(|l| l.len() == 43).unwrap().to_owned();
+    let Err(Error::Invalid(fields)) =
+        reset_password_with_token_in(&env, &anonymous(), &token, "harbour lantern 7", Some("beta"))
+    else {
+        panic!("another realm's reset must fail")
+    };
+    assert_eq!(fields[0].code, "invalid_token");
+    reset_password_with_token_in(&env, &anonymous(), &token, "harbour lantern 7", Some("acme")).unwrap();
+    assert!(login_jane(&t, "harbour lantern 7").is_ok());
+}

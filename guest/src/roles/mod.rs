@@ -88,6 +88,18 @@ pub fn read(txn: &dyn Txn, id: &str) -> Result<Option<Role>, Error> {
     txn.get(&record_key(id))?.map(|bytes| decode(&bytes)).transpose()
 }
 
+/// The role named `name` (case-insensitively), or with id `name`: seed 000 names roles
+/// (`USER`, `ADMIN`) where the native API gives ids.
+pub fn find(txn: &dyn Txn, id_or_name: &str) -> Result<Option<Role>, Error> {
+    if let Some(role) = read(txn, id_or_name)? {
+        return Ok(Some(role));
+    }
+    match txn.get(&name_key(id_or_name.trim()))? {
+        Some(id) => read(txn, &String::from_utf8_lossy(&id)),
+        None => Ok(None),
+    }
+}
+
 fn decode(bytes: &[u8]) -> Result<Role, Error> {
     serde_json::from_slice(bytes).map_err(|e| Error::Unavailable(format!("corrupt role record: {e}")))
 }

@@ -77,6 +77,11 @@ pub struct Grants {
     pub permissions: ListChange,
     /// Accounts, by id or name: active memberships without roles of their own.
     pub tenants: ListChange,
+    /// Memberships with their own roles and expiry, by account (seed 000's `accountRoles`,
+    /// seed 003's `customerId` and `authorizedCustomerIds`).
+    pub memberships: Vec<crate::accounts::assignments::Assignment>,
+    /// What becomes of the memberships `memberships` does not name.
+    pub unlisted: crate::accounts::assignments::Unlisted,
 }
 
 /// Every permission `user` holds everywhere: their roles', their own, and `users:custom`,
@@ -204,6 +209,7 @@ pub fn apply_tenants(
                 roles: Vec::new(),
                 expiry_date: None,
                 invitation_status: InvitationStatus::Accepted,
+                home: false,
                 created_at: now.clone(),
                 updated_at: now.clone(),
             },

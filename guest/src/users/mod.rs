@@ -1,11 +1,13 @@
 //! The user service: create, read, update, delete and list, each in one transaction that
 //! keeps the record, its unique names and its index entries in step.
 
+pub mod directory;
 pub mod grants;
 pub mod keys;
 pub mod query;
 
 use crate::access::{Permission, Target, authorize};
+use crate::accounts::assignments::{self, Unlisted};
 use crate::accounts::members;
 use crate::audit;
 use crate::auth::{self, password::PasswordRecord};
@@ -16,6 +18,7 @@ use crate::model::account::AccountId;
 use crate::model::rules;
 use crate::model::user::{Change, NewUser, TextField, User, UserId, UserPatch, UserStatus};
 use crate::store::{Direction, KeyRange, Txn};
+pub use directory::MemberOf;
 use grants::{Grants, ListChange};
 use keys::Index;
 use query::{Page, Query};
@@ -42,6 +45,10 @@ pub fn create_with(env: &Env, ctx: &RequestContext, input: NewUser, grants: &Gra
         let user = grants::apply_global(txn, &caller, &user, grants)?;
         insert(txn, &user)?;
         grants::apply_tenants(txn, env, ctx, &caller, &user, &grants.tenants)?;
+        if !grants.memberships.is_empty() {
+            let accounts = assignments::apply(txn, env, ctx, &caller, user.id, &grants.memberships, Unlisted::Keep)?;
+            crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &accounts)?;
+        }
         if let Some(hash) = &hash {
             auth::write_password(txn, user.id, &PasswordRecord { hash: hash.clone(), temporary })?;
         }
@@ -86,16 +93,28 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &Query) -> Result<Page, Erro
 /// recap), sorted by value; users without a value count under `null`. Read in pages of one
 /// snapshot, so memory holds one page and the counts, never every user.
 pub fn recap(env: &Env, ctx: &RequestContext, query: &Query, field: &str) -> Result<Vec<(Option<String>, u64)>, Error> {
+    recap_in(env, ctx, query, &MemberOf::default(), field)
+}
+
+/// [`recap`] over the users that are also members as `member_of` says.
+pub fn recap_in(
+    env: &Env,
+    ctx: &RequestContext,
+    query: &Query,
+    member_of: &MemberOf,
+    field: &str,
+) -> Result<Vec<(Option<String>, u64)>, Error> {
     if !is_recap_field(field) {
         return Err(Error::invalid("target", "unknown_field", format!("{field} cannot be counted by")));
     }
     env.read(|txn| {
         let caller = auth::caller_in(txn, env, ctx)?;
-        authorize(&caller, Permission::UsersList, Target::Any)?;
+        let members = member_of.resolve(txn, &env.now().date())?;
+        members.authorize_list(&caller)?;
         let mut counts = std::collections::BTreeMap::<Option<String>, u64>::new();
         let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
         loop {
-            let page = query::run(txn, &page_query)?;
+            let page = members.run(txn, &page_query)?;
             for user in &page.items {
                 *counts.entry(recap_value(user, field)).or_default() += 1;
             }
@@ -159,6 +178,10 @@ pub fn update_with(
         let patched = grants::apply_global(txn, &caller, &apply_patch(&old, patch.clone())?, grants)?;
         let new = replace_in(txn, &old, patched, &now)?;
         grants::apply_tenants(txn, env, ctx, &caller, &new, &grants.tenants)?;
+        if !grants.memberships.is_empty() || grants.unlisted != Unlisted::Keep {
+            assignments::apply(txn, env, ctx, &caller, id, &grants.memberships, grants.unlisted)?;
+            crate::attributes::check(txn, &new, &env.now().date())?;
+        }
         if new.version != old.version {
             audit::Event::new("user.updated", ctx)
                 .by(&caller)

@@ -153,12 +153,19 @@ fn plan(query: &Query) -> Plan {
 
 /// The page of users that `query` asks for.
 pub fn run(txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
+    run_where(txn, query, "", |_| true)
+}
+
+/// The page of users that `query` asks for, keeping only those `keep` accepts too (a filter
+/// the indexes cannot answer, such as membership of an account); `identity` describes it,
+/// so that a cursor only resumes the same filter.
+pub fn run_where(txn: &dyn Txn, query: &Query, identity: &str, keep: impl Fn(&User) -> bool) -> Result<Page, Error> {
     let plan = plan(query);
     let scan = Scan {
         range: plan.range,
         direction: plan.direction,
         identity: format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}{identity}",
             plan.source, query.user_name, query.email, query.display_name, query.status, query.sort
         ),
     };
@@ -166,7 +173,7 @@ pub fn run(txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
         Source::Records => entries.into_iter().map(|(key, value)| Ok((key, decode(&value)?))).collect(),
         Source::Index(_) => paging::load_indexed(txn, entries, |key| keys::id_of(key).map(keys::record), decode),
     };
-    paging::read(txn, &scan, &query.start, query.limit, load, |user| query.matches(user))
+    paging::read(txn, &scan, &query.start, query.limit, load, |user| query.matches(user) && keep(user))
 }
 
 fn decode(bytes: &[u8]) -> Result<User, Error> {

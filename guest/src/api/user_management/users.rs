@@ -151,7 +151,8 @@ pub fn update(env: &Env, ctx: &RequestContext, request: &Request, locator: &str)
             .collect(),
         ..UserPatch::default()
     };
-    let user = users::update_with(env, ctx, locator, patch, &Grants { roles, permissions, tenants })?;
+    let user =
+        users::update_with(env, ctx, locator, patch, &Grants { roles, permissions, tenants, ..Grants::default() })?;
     respond(env, ctx, 200, user)
 }
 
