@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod config_file;
+mod group_commit;
 pub mod hashing;
 pub mod imports;
 pub mod logging;
