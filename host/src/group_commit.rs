@@ -116,7 +116,7 @@ impl GroupCommit {
 
 #[cfg(test)]
 mod tests {
-    use redb::{ReadableDatabase, TableDefinition};
+    use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
     use super::*;
 
