@@ -31,7 +31,7 @@ pub fn user(i: u64) -> Value {
         "firstName": first,
         "lastName": format!("L{i}"),
         "displayName": format!("{first} L{i}"),
-        "status": if i % 7 == 0 { "inactive" } else { "active" },
+        "status": if i.is_multiple_of(7) { "inactive" } else { "active" },
     })
 }
 
