@@ -296,7 +296,10 @@ impl Storage {
     /// Close the database if this is the last handle; otherwise it closes when the last
     /// clone (or transaction) is dropped. Blocks.
     pub fn close(self) -> Result<()> {
-        match Arc::try_unwrap(self.db) {
+        // The group commit holds a handle too; it goes first so that the last one closes.
+        let Storage { db, group, .. } = self;
+        drop(group);
+        match Arc::try_unwrap(db) {
             Ok(db) => db.close().map_err(backend("close")),
             Err(_still_shared) => Ok(()),
         }
