@@ -19,7 +19,6 @@ pub mod clock;
 pub mod config;
 pub mod config_file;
 pub mod control;
-mod group_commit;
 pub mod hashing;
 pub mod imports;
 pub mod logging;

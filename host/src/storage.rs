@@ -15,7 +15,6 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::group_commit::GroupCommit;
 use crate::metrics::StoreMetrics;
 
 /// Every key and value the component stores. Keys sort bytewise.
@@ -148,8 +147,6 @@ pub struct Storage {
     /// Woken after each commit that queued mail.
     outbox_signal: Arc<Notify>,
     metrics: StoreMetrics,
-    /// Concurrent commits share one fsync.
-    group: Arc<GroupCommit>,
 }
 
 impl fmt::Debug for Storage {
@@ -171,14 +168,7 @@ impl Storage {
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;
         txn.open_table(OUTBOX).map_err(backend("create the outbox table"))?;
         txn.commit().map_err(backend("commit"))?;
-        let db = Arc::new(db);
-        Ok(Storage {
-            group: Arc::new(GroupCommit::new(db.clone())),
-            db,
-            path,
-            outbox_signal: Arc::new(Notify::new()),
-            metrics: StoreMetrics::default(),
-        })
+        Ok(Storage { db: Arc::new(db), path, outbox_signal: Arc::new(Notify::new()), metrics: StoreMetrics::default() })
     }
 
     /// The storage's instruments: the time each commit takes.
@@ -192,20 +182,9 @@ impl Storage {
     }
 
     /// Begin a read transaction on the latest committed snapshot. Blocks briefly.
-    ///
-    /// The snapshot may hold commits that are not durable yet; see [`Storage::settle`].
     pub fn begin_read(&self) -> Result<Transaction> {
         let txn = self.db.begin_read().map_err(backend("begin a read"))?;
-        Ok(Transaction { state: State::Read(txn), outbox_signal: None, metrics: None, group: None, queued: false })
-    }
-
-    /// Block until every commit begun so far is durable. Call it after [`Storage::begin_read`]
-    /// and before using what the read sees, so that nothing answered can be lost in a crash;
-    /// never while this thread's caller holds an open write transaction, whose writer lock the
-    /// flush needs. Blocks for at most one fsync when writes are under way, not at all
-    /// otherwise.
-    pub fn settle(&self) -> Result<()> {
-        self.group.settle()
+        Ok(Transaction { state: State::Read(txn), outbox_signal: None, metrics: None, queued: false })
     }
 
     /// Begin a write transaction. Blocks while another write transaction is open: redb has
@@ -219,7 +198,6 @@ impl Storage {
             state: State::Write(Box::new(txn)),
             outbox_signal: Some(self.outbox_signal.clone()),
             metrics: Some(self.metrics.clone()),
-            group: Some(self.group.clone()),
             queued: false,
         })
     }
@@ -296,10 +274,7 @@ impl Storage {
     /// Close the database if this is the last handle; otherwise it closes when the last
     /// clone (or transaction) is dropped. Blocks.
     pub fn close(self) -> Result<()> {
-        // The group commit holds a handle too; it goes first so that the last one closes.
-        let Storage { db, group, .. } = self;
-        drop(group);
-        match Arc::try_unwrap(db) {
+        match Arc::try_unwrap(self.db) {
             Ok(db) => db.close().map_err(backend("close")),
             Err(_still_shared) => Ok(()),
         }
@@ -321,8 +296,6 @@ pub struct Transaction {
     outbox_signal: Option<Arc<Notify>>,
     /// The storage's instruments, for write transactions.
     metrics: Option<StoreMetrics>,
-    /// The storage's group commit, for write transactions.
-    group: Option<Arc<GroupCommit>>,
     /// Whether [`Transaction::enqueue`] queued a message.
     queued: bool,
 }
@@ -424,11 +397,8 @@ impl Transaction {
         Ok(())
     }
 
-    /// Make every write visible, atomically, and return once it is durable; for a read
-    /// transaction, end it. The transaction is spent afterwards, whatever the outcome.
-    ///
-    /// Commits running at the same time share one fsync (see `group_commit.rs`); the
-    /// writer lock is released before the wait, so the next transaction runs meanwhile.
+    /// Make every write durable and visible, atomically; for a read transaction, end it.
+    /// The transaction is spent afterwards, whatever the outcome.
     pub fn commit(&mut self) -> Result<()> {
         match std::mem::replace(&mut self.state, State::Spent) {
             State::Read(txn) => {
@@ -436,18 +406,11 @@ impl Transaction {
                 Ok(())
             }
             State::Write(txn) => {
-                let commit = || match &self.group {
-                    Some(group) => {
-                        let (place, committed) = group.commit(*txn);
-                        committed.map_err(backend("commit"))?;
-                        group.wait_durable(place)
-                    }
-                    None => txn.commit().map_err(backend("commit")),
-                };
                 match &self.metrics {
-                    Some(metrics) => metrics.time_commit(commit),
-                    None => commit(),
-                }?;
+                    Some(metrics) => metrics.time_commit(|| txn.commit()),
+                    None => txn.commit(),
+                }
+                .map_err(backend("commit"))?;
                 if let Some(signal) = self.outbox_signal.take().filter(|_| self.queued) {
                     signal.notify_one();
                 }

@@ -74,6 +74,6 @@ fn a_wrong_password_is_unauthenticated_through_the_typed_auth_export() {
 
 #[test]
 fn the_typed_users_export_refuses_a_caller_without_credentials() {
-    let answer = invoke(&format!(r#"get({ANONYMOUS}, "0190a3f0-0000-7000-8000-000000000000")"#));
+    let answer = invoke(&format!(r#"roster:iam/users.get@0.1.0({ANONYMOUS}, "0190a3f0-0000-7000-8000-000000000000")"#));
     assert_eq!(answer, "err(unauthenticated)");
 }

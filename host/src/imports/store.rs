@@ -94,22 +94,9 @@ impl StoreView<'_> {
             return Ok(Err(Error::InvalidUse));
         }
         let storage = self.ctx.storage.clone();
-        // A read settles (waits until what it sees is durable) unless this instance holds the
-        // writer lock, which the flush it would wait for needs; its own answer then waits for
-        // its write's commit, which makes everything before it durable too.
-        let settle = self.ctx.writer.is_none();
-        let begun = tokio::task::spawn_blocking(move || {
-            if write {
-                storage.begin_write()
-            } else {
-                let txn = storage.begin_read()?;
-                if settle {
-                    storage.settle()?;
-                }
-                Ok(txn)
-            }
-        })
-        .await?;
+        let begun =
+            tokio::task::spawn_blocking(move || if write { storage.begin_write() } else { storage.begin_read() })
+                .await?;
         let txn = match begun {
             Ok(txn) => txn,
             Err(error) => return Ok(Err(to_wit_error(error))),
