@@ -16,6 +16,64 @@ use wasmtime::Store;
 use crate::bindings::exports::roster::iam::users::Guest;
 use crate::runtime::{CallError, RequestState, Runtime};
 
+impl NewUser {
+    /// A user with only a user name and an email; set the other fields on the result.
+    pub fn named(user_name: impl Into<String>, email: impl Into<String>) -> NewUser {
+        NewUser {
+            user_name: user_name.into(),
+            email: email.into(),
+            password: None,
+            first_name: None,
+            last_name: None,
+            display_name: None,
+            phone: None,
+            fax: None,
+            street: None,
+            city: None,
+            state: None,
+            zipcode: None,
+            country: None,
+            locale: None,
+            timezone: None,
+            status: None,
+            can_login: None,
+            shared: None,
+            opt_in: None,
+            attributes: Vec::new(),
+            preferences: None,
+        }
+    }
+}
+
+/// A patch that changes nothing; set the fields to change on it.
+impl Default for UserPatch {
+    fn default() -> UserPatch {
+        UserPatch {
+            expected_version: None,
+            user_name: None,
+            email: None,
+            first_name: None,
+            last_name: None,
+            display_name: None,
+            phone: None,
+            fax: None,
+            street: None,
+            city: None,
+            state: None,
+            zipcode: None,
+            country: None,
+            locale: None,
+            timezone: None,
+            status: None,
+            can_login: None,
+            shared: None,
+            opt_in: None,
+            attributes: None,
+            preferences: None,
+        }
+    }
+}
+
 /// The `roster:iam/users` exports of a [`Runtime`]; get one with [`Runtime::users`].
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a> {

@@ -25,55 +25,11 @@ async fn admin(runtime: &Runtime) -> RequestContext {
 }
 
 fn new_user(name: &str) -> NewUser {
-    NewUser {
-        user_name: name.into(),
-        email: format!("{name}@example.com"),
-        password: None,
-        first_name: None,
-        last_name: None,
-        display_name: None,
-        phone: None,
-        fax: None,
-        street: None,
-        city: None,
-        state: None,
-        zipcode: None,
-        country: None,
-        locale: None,
-        timezone: None,
-        status: None,
-        can_login: None,
-        shared: None,
-        opt_in: None,
-        attributes: Vec::new(),
-        preferences: None,
-    }
+    NewUser::named(name, format!("{name}@example.com"))
 }
 
 fn empty_patch() -> UserPatch {
-    UserPatch {
-        expected_version: None,
-        user_name: None,
-        email: None,
-        first_name: None,
-        last_name: None,
-        display_name: None,
-        phone: None,
-        fax: None,
-        street: None,
-        city: None,
-        state: None,
-        zipcode: None,
-        country: None,
-        locale: None,
-        timezone: None,
-        status: None,
-        can_login: None,
-        shared: None,
-        opt_in: None,
-        attributes: None,
-        preferences: None,
-    }
+    UserPatch::default()
 }
 
 /// A runtime on a fresh temp data dir, opened off the async workers as it blocks.

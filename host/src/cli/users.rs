@@ -151,27 +151,15 @@ impl UserCommand {
                 let password = password_stdin.then(read_password).transpose()?;
                 with_runtime(&target.data_dir, async |runtime| {
                     let input = NewUser {
-                        user_name: fields.user_name.or_else(|| fields.email.clone()).unwrap_or_default(),
-                        email: fields.email.unwrap_or_default(),
                         password,
                         first_name: fields.first_name,
                         last_name: fields.last_name,
                         display_name: fields.display_name,
-                        phone: None,
-                        fax: None,
-                        street: None,
-                        city: None,
-                        state: None,
-                        zipcode: None,
-                        country: None,
-                        locale: None,
-                        timezone: None,
                         status: fields.status.map(Into::into),
-                        can_login: None,
-                        shared: None,
-                        opt_in: None,
-                        attributes: Vec::new(),
-                        preferences: None,
+                        ..NewUser::named(
+                            fields.user_name.or_else(|| fields.email.clone()).unwrap_or_default(),
+                            fields.email.unwrap_or_default(),
+                        )
                     };
                     let user = answer(runtime.users().create(&ctx, &input).await)?;
                     output::print_record(target.json, &to_json(&user))
@@ -187,21 +175,8 @@ impl UserCommand {
                         first_name: fields.first_name.map(Some),
                         last_name: fields.last_name.map(Some),
                         display_name: fields.display_name.map(Some),
-                        phone: None,
-                        fax: None,
-                        street: None,
-                        city: None,
-                        state: None,
-                        zipcode: None,
-                        country: None,
-                        locale: None,
-                        timezone: None,
                         status: fields.status.map(Into::into),
-                        can_login: None,
-                        shared: None,
-                        opt_in: None,
-                        attributes: None,
-                        preferences: None,
+                        ..UserPatch::default()
                     };
                     let user = answer(runtime.users().update(&ctx, &id, &patch).await)?;
                     output::print_record(target.json, &to_json(&user))
