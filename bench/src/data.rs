@@ -45,8 +45,17 @@ pub fn search_matches(n: u64) -> u64 {
 pub fn write_import_file(path: &Path, n: u64, password_hash: &str) -> anyhow::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     for i in 0..n {
+        // An import line is an exported record: it names its id, timestamps and version.
         let mut line = user(i);
         line["type"] = json!("user");
+        line["id"] = json!(format!("0190a3f0-0000-7000-8000-{i:012x}"));
+        line["canLogin"] = json!(true);
+        line["shared"] = json!(false);
+        line["optIn"] = json!(false);
+        line["attributes"] = json!([]);
+        line["createdAt"] = json!("2026-01-01T00:00:00.000Z");
+        line["updatedAt"] = json!("2026-01-01T00:00:00.000Z");
+        line["version"] = json!(1);
         line["passwordHash"] = json!(password_hash);
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
