@@ -7,6 +7,7 @@ mod maintenance;
 mod operator;
 mod output;
 mod roles;
+mod status;
 mod transfer;
 mod users;
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::operator::{self, Target, answer, with_runtime};
 use super::output::{self, cell};
+use super::status::Status;
 use crate::accounts::{Account, AccountPatch, AccountQuery, AccountStatus, AccountType, NewAccount};
 use crate::users::SortOrder;
 
@@ -111,22 +112,6 @@ impl From<Type> for AccountType {
             Type::SelfRegistered => AccountType::SelfRegistered,
             Type::ChannelPartner => AccountType::ChannelPartner,
             Type::Unknown => AccountType::Unknown,
-        }
-    }
-}
-
-/// An account status on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Status {
-    Active,
-    Inactive,
-}
-
-impl From<Status> for AccountStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Active => AccountStatus::Active,
-            Status::Inactive => AccountStatus::Inactive,
         }
     }
 }

@@ -3,11 +3,12 @@
 use std::io::Read;
 
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::operator::{self, Target, answer, with_runtime};
 use super::output::{self, cell};
+use super::status::Status;
 use crate::runtime::Runtime;
 use crate::users::{Error, NewUser, SortField, SortOrder, User, UserPatch, UserQuery, UserStatus};
 
@@ -101,22 +102,6 @@ pub struct UserFields {
     /// active or inactive.
     #[arg(long, value_enum)]
     status: Option<Status>,
-}
-
-/// A user's status on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Status {
-    Active,
-    Inactive,
-}
-
-impl From<Status> for UserStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Active => UserStatus::Active,
-            Status::Inactive => UserStatus::Inactive,
-        }
-    }
 }
 
 impl UserCommand {
