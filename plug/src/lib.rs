@@ -5,6 +5,7 @@
 //! to the WIT world `roster:iam/plug` when this crate is built for `wasm32-wasip2`.
 
 pub mod bootstrap;
+pub mod defaults;
 pub mod hashing;
 pub mod memory;
 

@@ -77,3 +77,16 @@ fn the_typed_users_export_refuses_a_caller_without_credentials() {
     let answer = invoke(&format!(r#"roster:iam/users.get@0.1.0({ANONYMOUS}, "0190a3f0-0000-7000-8000-000000000000")"#));
     assert_eq!(answer, "err(unauthenticated)");
 }
+
+#[test]
+fn the_plug_answers_the_defaults_of_roster_serve() {
+    let (d, r) = (roster_plug::defaults::DEFAULTS, roster_host::config::Rules::DEFAULT);
+    assert_eq!(
+        (d.password_min_length, d.token_ttl_seconds, d.lockout_threshold, d.lockout_base_seconds),
+        (r.password_min_length, r.token_ttl_seconds, r.lockout_threshold, r.lockout_base_seconds)
+    );
+    assert_eq!(
+        (d.lockout_max_seconds, d.reset_token_ttl_seconds, d.invitation_ttl_seconds),
+        (r.lockout_max_seconds, r.reset_token_ttl_seconds, r.invitation_ttl_seconds)
+    );
+}

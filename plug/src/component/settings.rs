@@ -3,19 +3,19 @@
 
 use super::Plug;
 use super::exports::roster::iam::settings::{Administrator, Guest, Settings};
-use crate::bootstrap;
+use crate::{bootstrap, defaults};
 
 impl Guest for Plug {
     fn current() -> Settings {
-        // The defaults of `roster serve`.
+        let d = defaults::DEFAULTS;
         Settings {
-            password_min_length: 8,
-            token_ttl_seconds: 3600,
-            lockout_threshold: 10,
-            lockout_base_seconds: 60,
-            lockout_max_seconds: 3600,
-            reset_token_ttl_seconds: 1800,
-            invitation_ttl_seconds: 7 * 86_400,
+            password_min_length: d.password_min_length,
+            token_ttl_seconds: d.token_ttl_seconds,
+            lockout_threshold: d.lockout_threshold,
+            lockout_base_seconds: d.lockout_base_seconds,
+            lockout_max_seconds: d.lockout_max_seconds,
+            reset_token_ttl_seconds: d.reset_token_ttl_seconds,
+            invitation_ttl_seconds: d.invitation_ttl_seconds,
         }
     }
 
