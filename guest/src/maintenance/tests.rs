@@ -2,8 +2,9 @@ use super::check::check;
 use super::*;
 use crate::context::Credentials;
 use crate::env::testing::TestEnv;
-use crate::model::user::NewUser;
+use crate::model::user::{NewUser, UserStatus};
 use crate::store::{Direction, KeyRange, Store};
+use crate::users::counters::testing::{put_in, stored_in};
 
 fn operator() -> RequestContext {
     RequestContext { credentials: Some(Credentials::Operator("cli".into())), account: None, correlation_id: "t".into() }
@@ -97,4 +98,34 @@ fn purge_removes_only_records_past_retention_with_their_index_entries() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].action, "user.created");
     assert_eq!(check(&t.env(), &operator(), false).unwrap().problems, [], "no index entry is left behind");
+}
+
+#[test]
+fn wrong_counts_of_users_are_reported_then_repaired() {
+    let t = with_jane();
+    put_in(&t.store, Some(br#"{"active":9,"inactive":1}"#));
+    let report = check(&t.env(), &operator(), false).unwrap();
+    assert_eq!(report.problems, [check::Problem { kind: "missing", key: "c/users".into() }]);
+    assert!(check(&t.env(), &operator(), true).unwrap().repaired);
+    assert_eq!(check(&t.env(), &operator(), false).unwrap().problems, []);
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 2)]), "the admin and jane");
+}
+
+#[test]
+fn counts_of_users_that_do_not_decode_are_reported_then_repaired() {
+    let t = with_jane();
+    put_in(&t.store, Some(b"not json"));
+    let report = check(&t.env(), &operator(), false).unwrap();
+    assert_eq!(report.problems, [check::Problem { kind: "missing", key: "c/users".into() }]);
+    assert!(check(&t.env(), &operator(), true).unwrap().repaired);
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 2)]));
+}
+
+#[test]
+fn a_store_written_before_counts_were_kept_checks_clean_and_repair_leaves_it_so() {
+    let t = with_jane();
+    put_in(&t.store, None);
+    assert_eq!(check(&t.env(), &operator(), false).unwrap().problems, []);
+    assert!(!check(&t.env(), &operator(), true).unwrap().repaired);
+    assert_eq!(stored_in(&t.store), None);
 }

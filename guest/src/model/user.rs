@@ -18,6 +18,9 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
+    /// Every status.
+    pub const ALL: [UserStatus; 2] = [UserStatus::Active, UserStatus::Inactive];
+
     /// The wire name: `active` or `inactive`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -87,6 +87,28 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Entries [`for_each`] reads per scan.
+const CHUNK: u32 = 1000;
+
+/// Call `visit` with every entry in `range`, in key order, a chunk at a time: memory holds
+/// one chunk, never the whole range.
+pub fn for_each(
+    txn: &dyn Txn,
+    mut range: KeyRange,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<(), crate::error::Error>,
+) -> Result<(), crate::error::Error> {
+    loop {
+        let chunk = txn.scan(&range, CHUNK, Direction::Forward)?;
+        for (key, value) in &chunk {
+            visit(key, value)?;
+        }
+        match chunk.last() {
+            Some((last, _)) if chunk.len() as u32 == CHUNK => range.start = Bound::Excluded(last.clone()),
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// A source of transactions.
 pub trait Store {
     /// Begin a read-only transaction on a consistent snapshot.

@@ -3,6 +3,7 @@ use crate::context::Credentials;
 use crate::env::testing::{ADMIN_PASSWORD, TestEnv};
 use crate::model::account::NewAccount;
 use crate::model::user::NewUser;
+use crate::users::counters::testing::stored_in;
 
 fn operator() -> RequestContext {
     RequestContext { credentials: Some(Credentials::Operator("cli".into())), account: None, correlation_id: "t".into() }
@@ -153,4 +154,20 @@ fn an_unsupported_hash_is_refused_and_nothing_of_the_user_written() {
     let results = import(&t.env(), &operator(), &[(7, user.to_owned())]).unwrap();
     assert!(matches!(&results[0], (7, Err(Error::Invalid(f))) if f[0].code == "unsupported_hash"), "{results:?}");
     assert!(t.env().read(|txn| users::find_by_user_name(txn, "md5")).unwrap().is_none());
+}
+
+#[test]
+fn imported_users_are_counted_by_status_and_a_reimported_status_moves_its_count() {
+    use crate::model::user::UserStatus::{Active, Inactive};
+    let lines = export_all(&seeded());
+    let fresh = TestEnv::new();
+    import(&fresh.env(), &operator(), &numbered(&lines)).unwrap();
+    assert_eq!(stored_in(&fresh.store), Some(vec![(Active, 2)]), "the administrator and jane");
+    let jane = lines.iter().position(|l| l.contains("\"jane\"")).unwrap();
+    let mut changed = lines.clone();
+    changed[jane] = changed[jane].replace("\"status\":\"active\"", "\"status\":\"inactive\"");
+    assert_ne!(changed[jane], lines[jane]);
+    let results = import(&fresh.env(), &operator(), &numbered(&changed)).unwrap();
+    assert_eq!(results[jane].1, Ok(Applied::Updated));
+    assert_eq!(stored_in(&fresh.store), Some(vec![(Active, 1), (Inactive, 1)]));
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use super::counters;
 use super::query::{self, Page, Query};
 use super::{find_by_user_name, read};
 use crate::access::{Caller, Permission, Target, authorize};
@@ -87,6 +88,11 @@ impl Members {
         }
     }
 
+    /// Whether these are every user: the filter named no account.
+    pub fn is_everyone(&self) -> bool {
+        self.ids.is_none()
+    }
+
     /// The page of `query` among these members.
     pub fn run(&self, txn: &dyn Txn, query: &Query) -> Result<Page, Error> {
         match &self.ids {
@@ -115,7 +121,7 @@ pub struct Listing {
 
 /// A page of the users matching `query` that are also members as `member_of` says, each
 /// with its memberships; with `count`, the number of matches in all (which reads them all,
-/// a page at a time).
+/// a page at a time, unless the stored counts answer for everyone).
 pub fn search(
     env: &Env,
     ctx: &RequestContext,
@@ -135,7 +141,11 @@ pub fn search(
     })
 }
 
+/// The number of users `query` matches among `members`.
 fn count_matches(txn: &dyn Txn, query: &Query, members: &Members) -> Result<u64, Error> {
+    if let Some(counts) = counters::for_everyone(txn, query, members)? {
+        return Ok(counts.total());
+    }
     let mut total = 0;
     let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
     loop {

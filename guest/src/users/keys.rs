@@ -1,9 +1,11 @@
-//! Where users live in the store: the record key, the password key, and the index entries.
+//! Where users live in the store: the record key, the password key, the index entries,
+//! and the counts by status.
 //!
 //! ```text
 //! u/<id:16>                                  the user, as JSON
 //! p/<id:16>                                  the password hash (PHC), never part of the user
 //! i/<index>/[<status:1>][<folded text> 00]<id:16>   an index entry, empty value
+//! c/users                                    the number of users of each status, as JSON
 //! ```
 //! Text in index keys is case-folded; validation keeps `0x00` out of every field, so it can
 //! end a text component and shorter values sort first. The id ends every entry, so entries
@@ -15,6 +17,9 @@ use crate::store::KeyRange;
 
 /// The prefix of every user record.
 pub const RECORD_PREFIX: &[u8] = b"u/";
+
+/// The key of the number of users of each status (see [`super::counters`]).
+pub const COUNTS: &[u8] = b"c/users";
 
 /// The key of a user record.
 pub fn record(id: UserId) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! The user service: create, read, update, delete and list, each in one transaction that
-//! keeps the record, its unique names and its index entries in step.
+//! keeps the record, its unique names, its index entries and the counts by status in step.
 
+pub mod counters;
 pub mod directory;
 pub mod grants;
 pub mod keys;
@@ -90,8 +91,10 @@ pub fn list(env: &Env, ctx: &RequestContext, query: &Query) -> Result<Page, Erro
 }
 
 /// Counts of the users matching `query`, grouped by the value of `field` (seed 003's
-/// recap), sorted by value; users without a value count under `null`. Read in pages of one
-/// snapshot, so memory holds one page and the counts, never every user.
+/// recap), sorted by value; users without a value count under `null`, and a value no user
+/// has is left out. Everyone by status is answered by the stored counts; any other recap
+/// is read in pages of one snapshot, so memory holds one page and the counts, never every
+/// user.
 pub fn recap(env: &Env, ctx: &RequestContext, query: &Query, field: &str) -> Result<Vec<(Option<String>, u64)>, Error> {
     recap_in(env, ctx, query, &MemberOf::default(), field)
 }
@@ -112,6 +115,12 @@ pub fn recap_in(
         let members = member_of.resolve(txn, &env.now().date())?;
         members.authorize_list(&caller)?;
         let mut counts = std::collections::BTreeMap::<Option<String>, u64>::new();
+        if field == "status"
+            && let Some(stored) = counters::for_everyone(txn, query, &members)?
+        {
+            counts.extend(stored.by_status().map(|(status, count)| (Some(status.as_str().to_owned()), count)));
+            return Ok(counts.into_iter().collect());
+        }
         let mut page_query = Query { limit: query::MAX_LIMIT, start: query::Start::Page(1), ..query.clone() };
         loop {
             let page = members.run(txn, &page_query)?;
@@ -205,7 +214,7 @@ pub fn replace_in(txn: &dyn Txn, old: &User, mut new: User, now: &str) -> Result
         crate::attributes::check(txn, &new, &now[..10])?;
     }
     ensure_unique(txn, &new)?;
-    write_user(txn, Some(old), &new)?;
+    write_user(txn, Some(old), Some(&new))?;
     if new.status != UserStatus::Active || !new.can_login {
         auth::end_sessions(txn, new.id)?;
     }
@@ -220,12 +229,9 @@ pub fn delete(env: &Env, ctx: &RequestContext, id: &str, expected_version: Optio
         authorize(&caller, Permission::UsersDelete, Target::Any)?;
         let old = read(txn, id)?.ok_or(Error::NotFound)?;
         Error::check_version(old.version, expected_version)?;
-        for entry in keys::entries(&old) {
-            txn.delete(&entry)?;
-        }
         auth::forget_user(txn, id)?;
         members::forget_user(txn, id)?;
-        txn.delete(&keys::record(id))?;
+        write_user(txn, Some(&old), None)?;
         audit::Event::new("user.deleted", ctx).by(&caller).on("user", id).record(txn, env.now())
     })
 }
@@ -322,7 +328,7 @@ pub fn any(txn: &dyn Txn) -> Result<bool, Error> {
 pub fn insert(txn: &dyn Txn, user: &User) -> Result<(), Error> {
     crate::attributes::check_against(&crate::attributes::all(txn)?, &user.attributes, &[])?;
     ensure_unique(txn, user)?;
-    write_user(txn, None, user)
+    write_user(txn, None, Some(user))
 }
 
 /// The user with this user name, matched case-insensitively.
@@ -367,20 +373,27 @@ fn ensure_unique(txn: &dyn Txn, user: &User) -> Result<(), Error> {
     if taken.is_empty() { Ok(()) } else { Err(Error::Duplicate(taken)) }
 }
 
-/// Store `new`, replacing `old`: only the index entries that changed are touched.
-fn write_user(txn: &dyn Txn, old: Option<&User>, new: &User) -> Result<(), Error> {
-    let new_entries = keys::entries(new);
-    if let Some(old) = old {
-        for entry in keys::entries(old).into_iter().filter(|e| !new_entries.contains(e)) {
-            txn.delete(&entry)?;
-        }
-    }
+/// Store `new` in place of `old`, either of them none for an insert or a delete: the one
+/// place a user record is written or removed. Only the index entries that changed are
+/// touched, and the counts by status follow in the same transaction.
+fn write_user(txn: &dyn Txn, old: Option<&User>, new: Option<&User>) -> Result<(), Error> {
+    counters::shift(txn, old.map(|u| u.status), new.map(|u| u.status))?;
     let old_entries = old.map(keys::entries).unwrap_or_default();
+    let new_entries = new.map(keys::entries).unwrap_or_default();
+    for entry in old_entries.iter().filter(|e| !new_entries.contains(e)) {
+        txn.delete(entry)?;
+    }
     for entry in new_entries.iter().filter(|e| !old_entries.contains(e)) {
         txn.put(entry, &[])?;
     }
-    let record = serde_json::to_vec(new).expect("a user always serializes to JSON");
-    txn.put(&keys::record(new.id), &record)?;
+    match (old, new) {
+        (_, Some(new)) => {
+            let record = serde_json::to_vec(new).expect("a user always serializes to JSON");
+            txn.put(&keys::record(new.id), &record)?;
+        }
+        (Some(old), None) => txn.delete(&keys::record(old.id))?,
+        (None, None) => {}
+    }
     Ok(())
 }
 
@@ -486,7 +499,7 @@ pub fn import_in(txn: &dyn Txn, user: User) -> Result<crate::transfer::Applied, 
         Some(old) => {
             crate::attributes::check_against(&crate::attributes::all(txn)?, &new.attributes, &[])?;
             ensure_unique(txn, &new)?;
-            write_user(txn, Some(old), &new)?;
+            write_user(txn, Some(old), Some(&new))?;
         }
         None => insert(txn, &new)?,
     }

@@ -100,6 +100,13 @@ impl Query {
         }
     }
 
+    /// Whether the query keeps every user: it has no filter, only a sort and a page. Every
+    /// field is named, so that a new filter cannot be forgotten here.
+    pub fn is_unfiltered(&self) -> bool {
+        let Query { user_name, email, display_name, status, sort: _, descending: _, limit: _, start: _ } = self;
+        user_name.is_none() && email.is_none() && display_name.is_none() && status.is_none()
+    }
+
     fn matches(&self, user: &User) -> bool {
         let text = |filter: &Option<TextMatch>, value: &str| filter.as_ref().is_none_or(|f| f.matches(value));
         self.status.is_none_or(|s| s == user.status)

@@ -2,6 +2,7 @@ use super::query::{Query, SortField, Start, TextMatch};
 use super::*;
 use crate::env::testing::{TestEnv, with_token};
 use crate::store::{KeyRange, Store};
+use counters::testing::{put_in, stored_in};
 
 fn new_user(name: &str) -> NewUser {
     NewUser { user_name: Some(name.to_owned()), email: Some(format!("{name}@example.com")), ..NewUser::default() }
@@ -413,4 +414,110 @@ fn tenants_are_memberships_added_and_removed_with_the_user_in_one_transaction() 
         Grants { tenants: ListChange::Edit { add: vec![], remove: vec![account.id.to_string()] }, ..Grants::default() };
     assign(&t.env(), &t.admin(), &jane.id.to_string(), &remove).unwrap();
     assert_eq!(tenants(&t.env(), &t.admin(), &[&jane]).unwrap(), [Vec::<AccountId>::new()]);
+}
+
+/// The users by status, counted from their records.
+fn counted_from_records(t: &TestEnv) -> Vec<(UserStatus, u64)> {
+    let mut counts = std::collections::BTreeMap::<UserStatus, u64>::new();
+    for user in walk(t, Query { limit: 1000, ..list_query() }) {
+        *counts.entry(user.status).or_default() += 1;
+    }
+    counts.into_iter().collect()
+}
+
+/// The number of users an unscoped list of `query` reports in all.
+fn total(t: &TestEnv, query: &Query, member_of: &MemberOf) -> Option<u64> {
+    directory::search(&t.env(), &t.admin(), query, member_of, true).unwrap().total
+}
+
+fn status_recap(t: &TestEnv, query: &Query) -> Vec<(Option<String>, u64)> {
+    recap(&t.env(), &t.admin(), query, "status").unwrap()
+}
+
+fn by_status(counts: &[(&str, u64)]) -> Vec<(Option<String>, u64)> {
+    counts.iter().map(|(status, count)| (Some((*status).to_owned()), *count)).collect()
+}
+
+#[test]
+fn the_counts_follow_every_create_status_change_and_delete() {
+    let t = TestEnv::new();
+    let admin = t.admin();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 1)]), "the administrator");
+    let jane = create(&t.env(), &admin, new_user("jane")).unwrap();
+    let bob = create(&t.env(), &admin, NewUser { status: Some(UserStatus::Inactive), ..new_user("bob") }).unwrap();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 2), (UserStatus::Inactive, 1)]));
+    let disable = UserPatch { status: Some(UserStatus::Inactive), ..UserPatch::default() };
+    update(&t.env(), &admin, &jane.id.to_string(), disable).unwrap();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 1), (UserStatus::Inactive, 2)]));
+    let move_ = UserPatch { text: vec![(TextField::City, Change::Set("Oslo".into()))], ..UserPatch::default() };
+    update(&t.env(), &admin, &jane.id.to_string(), move_).unwrap();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 1), (UserStatus::Inactive, 2)]));
+    delete(&t.env(), &admin, &bob.id.to_string(), None).unwrap();
+    delete(&t.env(), &admin, &jane.id.to_string(), None).unwrap();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 1)]), "no zero is kept for inactive");
+    assert_eq!(stored_in(&t.store).unwrap(), counted_from_records(&t));
+}
+
+#[test]
+fn the_recap_by_status_from_the_counts_equals_the_one_counted_from_the_records() {
+    let t = seeded();
+    let from_counts = status_recap(&t, &list_query());
+    put_in(&t.store, None);
+    assert_eq!(from_counts, status_recap(&t, &list_query()));
+    assert_eq!(from_counts, by_status(&[("active", 11), ("inactive", 10)]));
+}
+
+#[test]
+fn a_status_no_user_has_is_left_out_of_the_recap_from_the_counts_as_from_the_records() {
+    let t = TestEnv::new();
+    let input = NewUser { status: Some(UserStatus::Inactive), ..new_user("jane") };
+    let jane = create(&t.env(), &t.admin(), input).unwrap();
+    delete(&t.env(), &t.admin(), &jane.id.to_string(), None).unwrap();
+    let from_counts = status_recap(&t, &list_query());
+    put_in(&t.store, None);
+    assert_eq!(from_counts, status_recap(&t, &list_query()));
+    assert_eq!(from_counts, by_status(&[("active", 1)]));
+}
+
+#[test]
+fn unfiltered_unscoped_recaps_and_totals_read_the_counts_and_the_others_read_the_users() {
+    let t = seeded();
+    // Counts that disagree with the records show which of the two answered.
+    put_in(&t.store, Some(br#"{"active":7,"inactive":5}"#));
+    let everyone = MemberOf::default();
+    assert_eq!(status_recap(&t, &list_query()), by_status(&[("active", 7), ("inactive", 5)]));
+    assert_eq!(total(&t, &list_query(), &everyone), Some(12));
+    let active = Query { status: Some(UserStatus::Active), ..list_query() };
+    assert_eq!(status_recap(&t, &active), by_status(&[("active", 11)]));
+    assert_eq!(total(&t, &active, &everyone), Some(11));
+    let nowhere = MemberOf { account_name: Some("nowhere".into()), ..MemberOf::default() };
+    assert_eq!(recap_in(&t.env(), &t.admin(), &list_query(), &nowhere, "status").unwrap(), []);
+    assert_eq!(total(&t, &list_query(), &nowhere), Some(0));
+    let by_city = recap(&t.env(), &t.admin(), &list_query(), "city").unwrap();
+    assert_eq!(by_city, [(None, 21)], "only the status is counted");
+}
+
+#[test]
+fn a_store_without_counts_answers_by_reading_the_users_and_its_first_count_change_stores_them() {
+    let t = seeded();
+    put_in(&t.store, None);
+    assert_eq!(status_recap(&t, &list_query()), by_status(&[("active", 11), ("inactive", 10)]));
+    assert_eq!(total(&t, &list_query(), &MemberOf::default()), Some(21));
+    let anyone = walk(&t, list_query()).remove(1);
+    let move_ = UserPatch { text: vec![(TextField::City, Change::Set("Oslo".into()))], ..UserPatch::default() };
+    update(&t.env(), &t.admin(), &anyone.id.to_string(), move_).unwrap();
+    assert_eq!(stored_in(&t.store), None, "a write that changes no count stores none");
+    create(&t.env(), &t.admin(), NewUser { status: Some(UserStatus::Inactive), ..new_user("zed") }).unwrap();
+    assert_eq!(stored_in(&t.store), Some(vec![(UserStatus::Active, 11), (UserStatus::Inactive, 11)]));
+    assert_eq!(stored_in(&t.store).unwrap(), counted_from_records(&t));
+}
+
+#[test]
+fn counts_that_do_not_decode_make_reads_and_writes_unavailable() {
+    let t = seeded();
+    put_in(&t.store, Some(b"not json"));
+    let recapped = recap(&t.env(), &t.admin(), &list_query(), "status");
+    assert!(matches!(recapped, Err(Error::Unavailable(_))), "{recapped:?}");
+    let created = create(&t.env(), &t.admin(), new_user("zed"));
+    assert!(matches!(created, Err(Error::Unavailable(_))), "{created:?}");
 }
