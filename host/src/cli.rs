@@ -114,6 +114,10 @@ pub struct ServeArgs {
     /// 100 ms gets a 503 with Retry-After.
     #[arg(long, env = "ROSTER_MAX_INSTANCES", default_value_t = 256)]
     pub(crate) max_instances: u32,
+    /// The database's own page cache, in MiB (1 to 65536). Pages beyond it are read through
+    /// the operating system's page cache, which the server's memory does not count.
+    #[arg(long, env = "ROSTER_STORE_CACHE_MIB", default_value_t = 64, value_name = "MIB")]
+    pub(crate) store_cache_mib: usize,
     /// How log lines on stderr look: human (text) or json (one object per line). `RUST_LOG`
     /// filters them (default info).
     #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, value_name = "FORMAT")]
@@ -242,6 +246,7 @@ impl ServeArgs {
         config.memory_cap = self.guest_memory_mib.saturating_mul(1024 * 1024);
         config.request_deadline = std::time::Duration::from_millis(self.request_deadline_ms);
         config.max_instances = self.max_instances;
+        config.store_cache = self.store_cache_mib.saturating_mul(1024 * 1024);
         config.clock_offset_seconds = self.clock_offset_seconds;
         config.audit_retention_days = self.audit_retention_days;
         if let Some(path) = self.component {
@@ -337,6 +342,7 @@ impl Settings {
     fn explain(&self, error: ConfigError) -> anyhow::Error {
         let key = match error.setting {
             "memory_cap" => "guest_memory_mib",
+            "store_cache" => "store_cache_mib",
             "request_deadline" => "request_deadline_ms",
             setting => setting,
         };

@@ -33,6 +33,9 @@ pub struct ServeConfig {
     pub memory_cap: usize,
     /// The most instances alive at once; more requests wait for one to finish.
     pub max_instances: u32,
+    /// The size of the database's own page cache, in bytes; pages beyond it are read
+    /// through the operating system's page cache.
+    pub store_cache: usize,
     /// The largest request body accepted, in bytes.
     pub max_body: usize,
     /// argon2id cost parameters for password hashes.
@@ -206,6 +209,8 @@ const MIB: usize = 1024 * 1024;
 const MAX_INSTANCES: u32 = 4096;
 const MIN_MEMORY_CAP: usize = MIB;
 const MAX_MEMORY_CAP: usize = 4096 * MIB;
+const MIN_STORE_CACHE: usize = MIB;
+const MAX_STORE_CACHE: usize = 65536 * MIB;
 const MAX_CLOCK_OFFSET_SECONDS: u64 = 10 * 366 * 86_400;
 const MAX_DEADLINE: Duration = Duration::from_secs(600);
 
@@ -222,6 +227,7 @@ impl ServeConfig {
             request_deadline: Duration::from_secs(10),
             memory_cap: 64 * MIB,
             max_instances: 256,
+            store_cache: crate::storage::DEFAULT_CACHE_BYTES,
             max_body: MIB,
             argon2: Argon2Params::default(),
             rules: Rules::DEFAULT,
@@ -274,6 +280,12 @@ impl ServeConfig {
                 format!("{} is not between 1 and {MAX_INSTANCES}", self.max_instances),
             ));
         }
+        if !(MIN_STORE_CACHE..=MAX_STORE_CACHE).contains(&self.store_cache) {
+            return Err(ConfigError::new(
+                "store_cache",
+                format!("{} bytes is not between 1 MiB and 64 GiB", self.store_cache),
+            ));
+        }
         // The body is copied into the guest's memory, so it must fit well inside it.
         if self.max_body == 0 || self.max_body > self.memory_cap / 2 {
             return Err(ConfigError::new(
@@ -320,6 +332,15 @@ mod tests {
         let mut config = config();
         config.max_body = config.memory_cap;
         assert_eq!(config.validate().expect_err("body").setting, "max_body");
+    }
+
+    #[test]
+    fn store_cache_outside_its_bounds_is_rejected_by_name() {
+        let mut config = config();
+        config.store_cache = 1024;
+        assert_eq!(config.validate().expect_err("tiny cache").setting, "store_cache");
+        config.store_cache = 128 * 1024 * MIB;
+        assert_eq!(config.validate().expect_err("huge cache").setting, "store_cache");
     }
 
     #[test]

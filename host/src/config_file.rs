@@ -117,6 +117,7 @@ file_settings! {
     guest_memory_mib: usize,
     request_deadline_ms: u64,
     max_instances: u32,
+    store_cache_mib: usize,
     log_format: LogFormat,
     password_min_length: u32,
     token_ttl_seconds: u64,

@@ -49,11 +49,16 @@ async fn answer(stream: tokio::net::UnixStream, runtime: Weak<Runtime>) {
             Some(runtime) => {
                 let storage = runtime.storage().clone();
                 let to = PathBuf::from(path);
-                match tokio::task::spawn_blocking(move || storage.copy_to(&to)).await {
-                    Ok(Ok(count)) => {
-                        tracing::info!(path, entries = count, "backup written");
-                        format!("ok {count}\n")
-                    }
+                let copy = storage.clone();
+                match tokio::task::spawn_blocking(move || copy.copy_to(&to)).await {
+                    // The copy may hold commits that were visible but not yet durable.
+                    Ok(Ok(count)) => match storage.wait_durable(storage.horizon()).await {
+                        Ok(()) => {
+                            tracing::info!(path, entries = count, "backup written");
+                            format!("ok {count}\n")
+                        }
+                        Err(error) => format!("error {error}\n"),
+                    },
                     Ok(Err(error)) => format!("error {error}\n"),
                     Err(error) => format!("error the backup failed: {error}\n"),
                 }

@@ -305,6 +305,8 @@ impl Worker {
         loop {
             let storage = self.storage.clone();
             let batch = tokio::task::spawn_blocking(move || storage.outbox_oldest(BATCH)).await??;
+            // Mail goes out only once the commit that queued it is durable.
+            self.storage.wait_durable(self.storage.horizon()).await?;
             if batch.is_empty() {
                 return Ok(());
             }

@@ -167,7 +167,7 @@ impl RuntimeMetrics {
     }
 }
 
-/// The storage's instrument: how long redb commits take (the fsync is most of it).
+/// The storage's instrument: how long durable commits take (the fsync is most of it).
 #[derive(Clone, Debug)]
 pub struct StoreMetrics {
     commits: Histogram,
@@ -300,7 +300,7 @@ impl Metrics {
         );
         registry.register_with_unit(
             "store_commit_duration",
-            "Time to commit one write transaction to the database, fsync included",
+            "Time of one durable commit, fsync included; a group flush covers every commit made while the one before it ran",
             Unit::Seconds,
             store.commits.clone(),
         );

@@ -95,6 +95,9 @@ pub fn for_call_error(error: &CallError) -> Problem {
             "out_of_memory",
             "The request needed more memory than the server allows.",
         ),
+        CallError::Storage(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The server's storage is failing. Retry later.")
+        }
         CallError::Trap(_) | CallError::NoResponse | CallError::ErrorResponse(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The server failed while handling the request.")
         }

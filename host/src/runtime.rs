@@ -8,6 +8,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -122,6 +123,9 @@ pub enum CallError {
     /// The guest set an error instead of a response.
     #[error("the component answered with error code {0:?}")]
     ErrorResponse(ErrorCode),
+    /// What the guest read could not be made durable, so its answer was withheld.
+    #[error("the store could not make the data the answer rests on durable")]
+    Storage(#[source] StorageError),
 }
 
 /// The outcome of one typed call: the host's verdict (trap, deadline, overload) around the
@@ -161,7 +165,7 @@ impl Runtime {
     pub fn open(config: &ServeConfig) -> Result<Runtime, RuntimeError> {
         config.validate()?;
         create_dir(&config.data_dir)?;
-        let storage = Storage::open(&config.data_dir)?;
+        let storage = Storage::open_with_cache(&config.data_dir, config.store_cache)?;
         let hasher = Hasher::new(config.argon2)?;
         Runtime::new(config, storage, hasher)
     }
@@ -259,6 +263,7 @@ impl Runtime {
         let response_out = http.new_response_outparam(sender).map_err(|e| CallError::Trap(e.into_boxed_dyn_error()))?;
         let pre = self.proxy_pre.clone();
         let metrics = self.metrics.clone();
+        let horizon = guest.store.data().store.horizon();
 
         // The instance runs in its own task so that it can go on streaming the body after
         // the head is returned, and so that a deadline here does not wait for it.
@@ -280,11 +285,20 @@ impl Runtime {
             result
         });
 
-        match tokio::time::timeout_at(deadline.into(), receiver).await {
-            Ok(Ok(Ok(response))) => Ok(response),
-            Ok(Ok(Err(code))) => Err(CallError::ErrorResponse(code)),
+        let answered = async {
+            let response = receiver.await;
+            // The guest has done all its reading before it sets the response.
+            if let Ok(Ok(_)) = &response {
+                self.storage.wait_durable(horizon.load(Ordering::SeqCst)).await.map_err(CallError::Storage)?;
+            }
+            Ok::<_, CallError>(response)
+        };
+        match tokio::time::timeout_at(deadline.into(), answered).await {
+            Ok(Err(error)) => Err(error),
+            Ok(Ok(Ok(Ok(response)))) => Ok(response),
+            Ok(Ok(Ok(Err(code)))) => Err(CallError::ErrorResponse(code)),
             // The outparam was dropped with the Store: the task has ended.
-            Ok(Err(_)) => match task.await {
+            Ok(Ok(Err(_))) => match task.await {
                 Ok(Ok(())) => Err(CallError::NoResponse),
                 // The task counted its own failure.
                 Ok(Err(error)) => Err(error),
@@ -336,6 +350,18 @@ impl Runtime {
         let result = match tokio::time::timeout_at(deadline.into(), run).await {
             Ok(result) => result.map_err(|error| classify(error, store)),
             Err(_elapsed) => Err(CallError::DeadlineExceeded),
+        };
+        // Nothing the call read may be answered before it is durable.
+        let result = match result {
+            Ok(value) => {
+                let horizon = store.data().store.horizon().load(Ordering::SeqCst);
+                match tokio::time::timeout_at(deadline.into(), self.storage.wait_durable(horizon)).await {
+                    Ok(Ok(())) => Ok(value),
+                    Ok(Err(error)) => Err(CallError::Storage(error)),
+                    Err(_elapsed) => Err(CallError::DeadlineExceeded),
+                }
+            }
+            Err(error) => Err(error),
         };
         if let Err(error) = &result {
             count_failure(&self.metrics, error);
@@ -409,7 +435,7 @@ fn count_failure(metrics: &RuntimeMetrics, error: &CallError) {
         CallError::DeadlineExceeded => TrapKind::Deadline,
         CallError::OutOfMemory(_) => TrapKind::OutOfMemory,
         CallError::Trap(_) => TrapKind::Trap,
-        CallError::Overloaded | CallError::NoResponse | CallError::ErrorResponse(_) => return,
+        CallError::Overloaded | CallError::NoResponse | CallError::ErrorResponse(_) | CallError::Storage(_) => return,
     };
     metrics.count_trap(kind);
 }

@@ -1,10 +1,14 @@
 //! The redb storage backend: one file, one ordered table of bytes, snapshot reads and durable writes,
 //! and beside it the outbox of mail queued by those writes.
 //!
-//! Every call here blocks on disk I/O or on redb's single writer lock, so callers on an async
-//! runtime must move them off the async workers (`imports::store` uses
-//! `tokio::task::spawn_blocking`). redb's errors are converted into [`StorageError`] here and go
-//! no further.
+//! Reads, puts and deletes touch redb's page cache and at most read a page from disk, so
+//! `imports::store` runs them where the component runs. Two things block for longer and stay
+//! off the async workers: waiting for redb's one writer, which async callers do in the queue
+//! of [`Storage::begin_write_async`] instead, and a durable commit's fsync, which
+//! `imports::store` moves to tokio's blocking pool. redb's errors are converted into
+//! [`StorageError`] here and go no further.
+
+mod group_commit;
 
 use std::fmt;
 use std::ops::Bound;
@@ -12,10 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 use uuid::Uuid;
 
 use crate::metrics::StoreMetrics;
+pub use group_commit::GroupCommit;
 
 /// Every key and value the component stores. Keys sort bytewise.
 const ENTRIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("entries");
@@ -139,11 +144,20 @@ pub struct Entry {
     pub value: Vec<u8>,
 }
 
+/// The default size of redb's page cache, in bytes. Pages beyond it are read through the
+/// operating system's page cache, which does not count against the server's memory.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// An open database. Cheap to clone; every clone shares one redb `Database`.
 #[derive(Clone)]
 pub struct Storage {
     db: Arc<Database>,
     path: PathBuf,
+    /// The queue of async writers: held for a write transaction's whole life, so that redb's
+    /// own writer lock is free by the time a holder asks for it.
+    writer: Arc<Mutex<()>>,
+    /// Which commits are visible and which durable; see [`group_commit`].
+    group: Arc<GroupCommit>,
     /// Woken after each commit that queued mail.
     outbox_signal: Arc<Notify>,
     metrics: StoreMetrics,
@@ -156,10 +170,16 @@ impl fmt::Debug for Storage {
 }
 
 impl Storage {
-    /// Open (or create) `<data_dir>/roster.redb` and make sure its tables exist. Blocks.
+    /// Open (or create) `<data_dir>/roster.redb` with the default page cache and make sure its
+    /// tables exist. Blocks.
     pub fn open(data_dir: &Path) -> Result<Self> {
+        Storage::open_with_cache(data_dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Storage::open`] with a page cache of `cache_bytes`. Blocks.
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: usize) -> Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
-        let db = Database::create(&path).map_err(|error| match error {
+        let db = Database::builder().set_cache_size(cache_bytes).create(&path).map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
             other => backend("open")(other),
         })?;
@@ -168,7 +188,14 @@ impl Storage {
         txn.open_table(ENTRIES).map_err(backend("create the table"))?;
         txn.open_table(OUTBOX).map_err(backend("create the outbox table"))?;
         txn.commit().map_err(backend("commit"))?;
-        Ok(Storage { db: Arc::new(db), path, outbox_signal: Arc::new(Notify::new()), metrics: StoreMetrics::default() })
+        Ok(Storage {
+            db: Arc::new(db),
+            path,
+            writer: Arc::new(Mutex::new(())),
+            group: Arc::new(GroupCommit::default()),
+            outbox_signal: Arc::new(Notify::new()),
+            metrics: StoreMetrics::default(),
+        })
     }
 
     /// The storage's instruments: the time each commit takes.
@@ -184,11 +211,36 @@ impl Storage {
     /// Begin a read transaction on the latest committed snapshot. Blocks briefly.
     pub fn begin_read(&self) -> Result<Transaction> {
         let txn = self.db.begin_read().map_err(backend("begin a read"))?;
-        Ok(Transaction { state: State::Read(txn), outbox_signal: None, metrics: None, queued: false })
+        Ok(Transaction {
+            state: State::Read(txn),
+            outbox_signal: None,
+            metrics: self.metrics.clone(),
+            group: self.group.clone(),
+            deferred: None,
+            queued: false,
+            _turn: None,
+        })
     }
 
-    /// Begin a write transaction. Blocks while another write transaction is open: redb has
-    /// one writer at a time.
+    /// Begin a write transaction for the group commit, waiting asynchronously while another
+    /// is open; writers are served in the order they asked. Its commit is visible at once
+    /// and durable only after [`Storage::wait_durable`] of its [`Transaction::sequence`].
+    /// Only a writer on [`Storage::begin_write`] (the outbox relay's removals) can make this
+    /// block, and then for one commit.
+    pub async fn begin_write_async(&self) -> Result<Transaction> {
+        let turn = self.writer.clone().lock_owned().await;
+        let mut txn = self.begin_write()?;
+        if let State::Write(inner) = &mut txn.state {
+            inner.set_durability(Durability::None).map_err(backend("set durability"))?;
+        }
+        txn.deferred = Some(0);
+        txn._turn = Some(turn);
+        Ok(txn)
+    }
+
+    /// Begin a write transaction whose commit is durable when it returns. Blocks while
+    /// another write transaction is open: redb has one writer at a time. On an async
+    /// runtime use [`Storage::begin_write_async`].
     pub fn begin_write(&self) -> Result<Transaction> {
         let mut txn = self.db.begin_write().map_err(backend("begin a write"))?;
         // Immediate is redb's default; set it anyway, because an acknowledged write must
@@ -197,9 +249,51 @@ impl Storage {
         Ok(Transaction {
             state: State::Write(Box::new(txn)),
             outbox_signal: Some(self.outbox_signal.clone()),
-            metrics: Some(self.metrics.clone()),
+            metrics: self.metrics.clone(),
+            group: self.group.clone(),
+            deferred: None,
             queued: false,
+            _turn: None,
         })
+    }
+
+    /// The sequence number of the last commit visible to a transaction begun now. Whoever
+    /// answers after reading the store waits for [`Storage::wait_durable`] of it.
+    pub fn horizon(&self) -> u64 {
+        self.group.visible()
+    }
+
+    /// Whether every commit up to `sequence` is durable.
+    pub fn is_durable(&self, sequence: u64) -> bool {
+        self.group.is_durable(sequence)
+    }
+
+    /// Wait until every commit up to `sequence` is durable, leading the flush that makes it
+    /// so when no other caller is already doing that.
+    pub async fn wait_durable(&self, sequence: u64) -> Result<()> {
+        if self.group.is_durable(sequence) {
+            return Ok(());
+        }
+        let _flushing = self.group.flushing.lock().await;
+        if self.group.is_durable(sequence) {
+            return Ok(());
+        }
+        // Behind every writer already waiting: their commits are in this flush too.
+        let turn = self.writer.clone().lock_owned().await;
+        let storage = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            storage.flush()
+        })
+        .await
+        .map_err(|join| StorageError::Backend { operation: "flush", message: join.to_string() })?
+    }
+
+    /// Make every visible commit durable with an empty durable commit. Blocks.
+    fn flush(&self) -> Result<()> {
+        let mut txn = self.db.begin_write().map_err(backend("begin a write"))?;
+        txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
+        durable_commit(txn, &self.group, &self.metrics)
     }
 
     /// Up to `limit` queued messages, oldest first. Blocks briefly.
@@ -223,7 +317,7 @@ impl Storage {
         // Undone, a removal would deliver the message twice after a crash.
         txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
         txn.open_table(OUTBOX).map_err(backend("open the outbox table"))?.remove(id.0).map_err(backend("delete"))?;
-        self.metrics.time_commit(|| txn.commit()).map_err(backend("commit"))
+        durable_commit(txn, &self.group, &self.metrics)
     }
 
     /// What the relay waits on: notified after every commit that queued a message. A
@@ -274,6 +368,10 @@ impl Storage {
     /// Close the database if this is the last handle; otherwise it closes when the last
     /// clone (or transaction) is dropped. Blocks.
     pub fn close(self) -> Result<()> {
+        // redb's close would flush pending commits too; flushing here reports a failure.
+        if !self.group.is_durable(self.group.visible()) {
+            self.flush()?;
+        }
         match Arc::try_unwrap(self.db) {
             Ok(db) => db.close().map_err(backend("close")),
             Err(_still_shared) => Ok(()),
@@ -294,10 +392,17 @@ pub struct Transaction {
     state: State,
     /// The storage's outbox signal, for write transactions.
     outbox_signal: Option<Arc<Notify>>,
-    /// The storage's instruments, for write transactions.
-    metrics: Option<StoreMetrics>,
+    /// The storage's instruments.
+    metrics: StoreMetrics,
+    /// The storage's commit sequence.
+    group: Arc<GroupCommit>,
+    /// For a write of the group commit, its sequence number once committed (0 before).
+    deferred: Option<u64>,
     /// Whether [`Transaction::enqueue`] queued a message.
     queued: bool,
+    /// The writer queue's turn of a write begun by [`Storage::begin_write_async`]. Declared
+    /// after `state`, so that redb's writer lock is released first.
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl fmt::Debug for Transaction {
@@ -312,6 +417,12 @@ impl fmt::Debug for Transaction {
 }
 
 impl Transaction {
+    /// The sequence number of a committed write begun by [`Storage::begin_write_async`]:
+    /// the commit is visible, and durable once [`Storage::wait_durable`] of it returns.
+    pub fn sequence(&self) -> Option<u64> {
+        self.deferred.filter(|_| matches!(self.state, State::Spent))
+    }
+
     /// Whether this is a write transaction that has not been committed yet.
     pub fn is_open_write(&self) -> bool {
         matches!(self.state, State::Write(_))
@@ -406,11 +517,16 @@ impl Transaction {
                 Ok(())
             }
             State::Write(txn) => {
-                match &self.metrics {
-                    Some(metrics) => metrics.time_commit(|| txn.commit()),
-                    None => txn.commit(),
-                }
-                .map_err(backend("commit"))?;
+                let committed = match &mut self.deferred {
+                    Some(sequence) => {
+                        *sequence = self.group.next();
+                        txn.commit().map_err(backend("commit"))
+                    }
+                    None => durable_commit(*txn, &self.group, &self.metrics),
+                };
+                // The next writer's turn, whatever the outcome: redb's lock is free again.
+                self._turn = None;
+                committed?;
                 if let Some(signal) = self.outbox_signal.take().filter(|_| self.queued) {
                     signal.notify_one();
                 }
@@ -443,6 +559,16 @@ impl Transaction {
             State::Spent => Err(StorageError::Spent),
         }
     }
+}
+
+/// Commit `txn`, which has `Durability::Immediate`, timed; it makes every commit before it
+/// durable too.
+fn durable_commit(txn: redb::WriteTransaction, group: &GroupCommit, metrics: &StoreMetrics) -> Result<()> {
+    // Taken with the writer lock held: every commit up to here has finished.
+    let covered = group.visible();
+    metrics.time_commit(|| txn.commit()).map_err(backend("commit"))?;
+    group.flushed(covered);
+    Ok(())
 }
 
 fn open_read(txn: &redb::ReadTransaction) -> Result<redb::ReadOnlyTable<&'static [u8], &'static [u8]>> {
@@ -745,6 +871,96 @@ mod tests {
         txn.enqueue(b"mail").expect("enqueue");
         txn.commit().expect("commit");
         assert!(woken().await, "the commit did not wake the relay");
+    }
+
+    /// Durable commits timed since `storage` opened (the one that created the tables is
+    /// not: it precedes the instruments).
+    fn durable_commits(storage: &Storage) -> u64 {
+        let (http, runtime, hash, mail) = Default::default();
+        let text = crate::metrics::Metrics::new(&http, &runtime, storage.metrics(), &hash, &mail).encode();
+        let line = text.lines().find_map(|line| line.strip_prefix("roster_store_commit_duration_seconds_count "));
+        line.expect("the commit histogram is exposed").parse().expect("a count")
+    }
+
+    /// A write of the group commit: `key` put and committed, visible; its sequence number.
+    async fn deferred_put(storage: &Storage, key: &[u8]) -> u64 {
+        let mut txn = storage.begin_write_async().await.expect("begin write");
+        txn.put(key, key).expect("put");
+        txn.commit().expect("commit");
+        txn.sequence().expect("a group-commit write has a sequence number once committed")
+    }
+
+    #[tokio::test]
+    async fn a_deferred_commit_is_visible_at_once_and_durable_after_its_wait() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        let sequence = deferred_put(&storage, b"k").await;
+        assert_eq!(storage.horizon(), sequence);
+        assert!(!storage.is_durable(sequence), "no flush ran yet");
+        let read = storage.begin_read().expect("begin read");
+        assert_eq!(read.get(b"k").expect("get"), Some(b"k".to_vec()), "visible before it is durable");
+        storage.wait_durable(sequence).await.expect("flush");
+        assert!(storage.is_durable(sequence));
+        // Nothing but the flush made it durable: the flush is the one durable commit timed.
+        assert_eq!(durable_commits(&storage), 1);
+    }
+
+    #[tokio::test]
+    async fn one_flush_covers_the_commits_queued_behind_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        let writers: Vec<_> = (0..20u8)
+            .map(|i| {
+                let storage = storage.clone();
+                tokio::spawn(async move {
+                    let sequence = deferred_put(&storage, &[i]).await;
+                    storage.wait_durable(sequence).await.expect("flush");
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        let flushes = durable_commits(&storage);
+        assert!((1..=3).contains(&flushes), "20 commits took {flushes} flushes");
+        storage.close().expect("close");
+        let storage = Storage::open(dir.path()).expect("reopen");
+        let txn = storage.begin_read().expect("begin read");
+        let entries = txn.scan(Bound::Unbounded, Bound::Unbounded, 100, Direction::Forward).expect("scan");
+        assert_eq!(entries.len(), 20);
+    }
+
+    #[tokio::test]
+    async fn a_durable_commit_makes_the_deferred_ones_before_it_durable() {
+        let (_dir, storage) = open_temp();
+        let sequence = deferred_put(&storage, b"deferred").await;
+        fill(&storage, &[b"immediate"]);
+        assert!(storage.is_durable(sequence));
+    }
+
+    #[tokio::test]
+    async fn close_flushes_deferred_commits() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        deferred_put(&storage, b"unflushed").await;
+        storage.close().expect("close");
+        let storage = Storage::open(dir.path()).expect("reopen");
+        assert_eq!(storage.begin_read().unwrap().get(b"unflushed").expect("get"), Some(b"unflushed".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn async_writers_take_turns_and_a_rollback_frees_the_turn() {
+        let (_dir, storage) = open_temp();
+        let mut first = storage.begin_write_async().await.expect("begin write");
+        first.put(b"k", b"rolled back").expect("put");
+        let waiting = tokio::spawn({
+            let storage = storage.clone();
+            async move { storage.begin_write_async().await.map(|txn| txn.get(b"k").expect("get")) }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "a second writer began while the first was open");
+        drop(first);
+        assert_eq!(waiting.await.expect("second writer").expect("begin write"), None);
     }
 
     #[test]

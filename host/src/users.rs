@@ -124,4 +124,10 @@ impl Users<'_> {
     pub async fn delete(&self, ctx: &RequestContext, id: &str, expected_version: Option<u64>) -> Outcome<()> {
         self.call(async |store, users| users.call_delete(store, ctx, id, expected_version).await).await
     }
+
+    /// Check each user against the rules without storing anything: the JSON record each
+    /// would be stored as, or its field errors.
+    pub async fn validate(&self, users: &[NewUser]) -> Result<Vec<Result<String, Error>>, CallError> {
+        self.call(async |store, exports| exports.call_validate(store, users).await).await
+    }
 }

@@ -116,6 +116,29 @@ async fn typed_exports_name_every_invalid_field() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn validate_checks_each_user_without_credentials_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime(&dir).await;
+    let ctx = admin(&runtime).await;
+    let mut good = new_user("checked");
+    good.country = Some("FR".into());
+    let mut bad = new_user("bad name");
+    bad.email = "nope".into();
+    let results = runtime.users().validate(&[good, bad]).await.unwrap();
+    assert_eq!(results.len(), 2);
+    let record: serde_json::Value = serde_json::from_str(results[0].as_ref().expect("a valid user")).unwrap();
+    assert_eq!((record["userName"].as_str(), record["country"].as_str()), (Some("checked"), Some("FR")));
+    assert_eq!(record["version"], 1);
+    let Err(Error::Invalid(fields)) = &results[1] else { panic!("expected invalid input: {:?}", results[1]) };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["email", "userName"]);
+    // Nothing was stored: the checked user name is still free.
+    let missing = runtime.users().get_by_user_name(&ctx, "checked").await.unwrap();
+    assert!(matches!(missing, Err(Error::NotFound)), "{missing:?}");
+    assert!(runtime.users().validate(&[]).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn typed_exports_refuse_a_user_name_taken_in_another_case() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime(&dir).await;

@@ -4,6 +4,7 @@ use super::exports::roster::iam::users as wit;
 use super::roster::iam::types;
 use super::{Component, with_env};
 use crate::context::{Credentials, RequestContext};
+use crate::env::{Clock, SystemClock};
 use crate::error::Error;
 use crate::model::user::{Attribute, Change, NewUser, TextField, User, UserPatch, UserStatus};
 use crate::users::{self, query};
@@ -32,6 +33,12 @@ impl wit::Guest for Component {
 
     fn delete(ctx: types::RequestContext, id: String, expected_version: Option<u64>) -> Result<(), types::Error> {
         with_env(|env| users::delete(env, &context(ctx), &id, expected_version)).map_err(error)
+    }
+
+    fn validate(users: Vec<wit::NewUser>) -> Vec<Result<String, types::Error>> {
+        // No store, no settings: only the clock, read once for the whole batch.
+        let now = SystemClock.now().to_rfc3339();
+        users.into_iter().map(|user| users::preview(new_user(user), &now).map_err(error)).collect()
     }
 }
 

@@ -397,6 +397,15 @@ fn write_user(txn: &dyn Txn, old: Option<&User>, new: Option<&User>) -> Result<(
     Ok(())
 }
 
+/// Check `input` against the rules of a valid user without storing or reading anything: the
+/// user's record as [`create`] would store it, with a fresh id and `now` (RFC 3339), or every
+/// field that is wrong. The password policy is left to [`create`]: it runs against the store's
+/// settings.
+pub fn preview(input: NewUser, now: &str) -> Result<String, Error> {
+    let (user, _password) = validate_new(input, UserId::generate(), now.to_owned())?;
+    Ok(serde_json::to_string(&user).expect("a user always serializes to JSON"))
+}
+
 /// Check every field of a new user, naming each one that is wrong. The password is
 /// returned unchecked: the policy needs the user's name and email, checked here first.
 pub fn validate_new(input: NewUser, id: UserId, now: String) -> Result<(User, Option<String>), Error> {

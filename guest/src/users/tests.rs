@@ -64,6 +64,27 @@ fn names_every_invalid_field_and_writes_nothing() {
 }
 
 #[test]
+fn preview_gives_the_record_create_would_store_and_the_same_field_errors() {
+    let t = TestEnv::new();
+    let now = "2026-01-02T03:04:05Z";
+    let previewed: User = serde_json::from_str(&preview(new_user("jane"), now).unwrap()).unwrap();
+    let created = create(&t.env(), &t.admin(), new_user("jane")).unwrap();
+    assert_ne!(previewed.id, created.id, "each preview gets a fresh id");
+    assert_eq!((previewed.created_at.as_str(), previewed.updated_at.as_str()), (now, now));
+    let same_id_and_time = User {
+        id: created.id,
+        created_at: created.created_at.clone(),
+        updated_at: created.updated_at.clone(),
+        ..previewed
+    };
+    assert_eq!(same_id_and_time, created);
+    let bad = NewUser { user_name: Some("jane doe".into()), email: Some("nope".into()), ..NewUser::default() };
+    let Err(Error::Invalid(fields)) = preview(bad, now) else { panic!("expected invalid") };
+    let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["email", "userName"]);
+}
+
+#[test]
 fn keeps_only_the_hash_of_a_password_and_never_in_the_record() {
     let t = TestEnv::new();
     let input = NewUser { password: Some("correct horse".into()), ..new_user("jane") };

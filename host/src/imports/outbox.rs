@@ -23,7 +23,7 @@ impl wit::Host for StoreView<'_> {
             }
         };
         let encoded = queued.encode();
-        self.with_txn(&txn, move |txn| txn.enqueue(&encoded).map(drop)).await
+        self.with_txn(&txn, |txn| txn.enqueue(&encoded).map(drop))
     }
 }
 

@@ -1,11 +1,18 @@
 //! `roster:iam/store`: the component's transactions, on the redb [`Storage`] backend.
 //!
-//! Every redb call blocks (disk I/O, fsync on commit, or waiting for redb's one writer), so
-//! each runs on tokio's blocking pool through `spawn_blocking`. `block_in_place` would avoid
-//! moving the transaction between threads, but it panics on a current-thread runtime (the
-//! default of `#[tokio::test]`) and stalls every other task of its worker meanwhile.
+//! Reads, puts, deletes and commits run where the component runs: they touch redb's page
+//! cache and at most read one page, which costs less than a hop to another thread and back.
+//! Two calls can wait for long, and neither holds an async worker while it does:
+//! `begin-write` waits for redb's one writer in an async queue, and `commit`, which makes
+//! the transaction visible at once, then waits for a group flush to make it durable (see
+//! [`crate::storage::GroupCommit`]) before it returns.
+//!
+//! Every transaction raises the instance's horizon to the last commit it could see; the
+//! runtime waits for the horizon to be durable before an answer leaves the host.
 
 use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::component::{HasData, Resource, ResourceTable};
 
@@ -22,12 +29,21 @@ pub struct StoreCtx {
     /// database, so a second `begin-write` in the same instance would wait for itself forever;
     /// it gets `invalid-use` instead.
     writer: Option<u32>,
+    /// The last commit any transaction of this instance could see.
+    horizon: Arc<AtomicU64>,
 }
 
 impl StoreCtx {
     /// State for one instance, on `storage`.
     pub fn new(storage: Storage) -> Self {
-        StoreCtx { storage, writer: None }
+        StoreCtx { storage, writer: None, horizon: Arc::default() }
+    }
+
+    /// The sequence number of the last commit this instance could see: nothing it answers
+    /// may leave the host before [`Storage::wait_durable`] of it. Shared, so that it can be
+    /// read after the instance has moved to a task of its own.
+    pub fn horizon(&self) -> Arc<AtomicU64> {
+        self.horizon.clone()
     }
 }
 
@@ -48,7 +64,7 @@ impl HasData for StoreImports {
 
 /// A transaction resource as the host keeps it in the resource table.
 ///
-/// `txn` is `None` only while a call on it runs on the blocking pool.
+/// `txn` is `None` only once [`Drop`] has taken it.
 pub struct Transaction {
     txn: Option<storage::Transaction>,
 }
@@ -66,41 +82,29 @@ impl Drop for Transaction {
 }
 
 impl StoreView<'_> {
-    /// Run `op` on the transaction `resource` on the blocking pool, and put it back after.
-    pub(crate) async fn with_txn<R: Send + 'static>(
+    /// Run `op` on the transaction `resource`, here and now.
+    pub(crate) fn with_txn<R>(
         &mut self,
         resource: &Resource<Transaction>,
-        op: impl FnOnce(&mut storage::Transaction) -> storage::Result<R> + Send + 'static,
+        op: impl FnOnce(&mut storage::Transaction) -> storage::Result<R>,
     ) -> wasmtime::Result<Result<R, Error>> {
-        let Some(mut txn) = self.table.get_mut(resource)?.txn.take() else {
-            // Calls on one instance are sequential, so this is a host bug.
-            wasmtime::bail!("transaction {} is already in use", resource.rep());
+        let Some(txn) = self.table.get_mut(resource)?.txn.as_mut() else {
+            wasmtime::bail!("transaction {} was dropped", resource.rep());
         };
-        let (txn, result) = tokio::task::spawn_blocking(move || {
-            let result = op(&mut txn);
-            (txn, result)
-        })
-        .await?;
-        let spent_writer = !txn.is_open_write() && self.ctx.writer == Some(resource.rep());
-        if spent_writer {
-            self.ctx.writer = None;
-        }
-        self.table.get_mut(resource)?.txn = Some(txn);
-        Ok(result.map_err(to_wit_error))
+        Ok(op(txn).map_err(to_wit_error))
     }
 
     async fn begin(&mut self, write: bool) -> wasmtime::Result<Result<Resource<Transaction>, Error>> {
         if write && self.ctx.writer.is_some() {
             return Ok(Err(Error::InvalidUse));
         }
-        let storage = self.ctx.storage.clone();
-        let begun =
-            tokio::task::spawn_blocking(move || if write { storage.begin_write() } else { storage.begin_read() })
-                .await?;
+        let begun = if write { self.ctx.storage.begin_write_async().await } else { self.ctx.storage.begin_read() };
         let txn = match begun {
             Ok(txn) => txn,
             Err(error) => return Ok(Err(to_wit_error(error))),
         };
+        // After the begin: every commit this transaction can see is at or below it.
+        self.ctx.horizon.fetch_max(self.ctx.storage.horizon(), Ordering::SeqCst);
         let resource = self.table.push(Transaction { txn: Some(txn) })?;
         if write {
             self.ctx.writer = Some(resource.rep());
@@ -125,7 +129,7 @@ impl wit::HostTransaction for StoreView<'_> {
         txn: Resource<Transaction>,
         key: Vec<u8>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        self.with_txn(&txn, move |txn| txn.get(&key)).await
+        self.with_txn(&txn, |txn| txn.get(&key))
     }
 
     async fn get_many(
@@ -133,7 +137,7 @@ impl wit::HostTransaction for StoreView<'_> {
         txn: Resource<Transaction>,
         keys: Vec<Vec<u8>>,
     ) -> wasmtime::Result<Result<Vec<Option<Vec<u8>>>, Error>> {
-        self.with_txn(&txn, move |txn| txn.get_many(&keys)).await
+        self.with_txn(&txn, |txn| txn.get_many(&keys))
     }
 
     async fn scan(
@@ -148,11 +152,10 @@ impl wit::HostTransaction for StoreView<'_> {
             WitDirection::Forward => Direction::Forward,
             WitDirection::Reverse => Direction::Reverse,
         };
-        self.with_txn(&txn, move |txn| {
+        self.with_txn(&txn, |txn| {
             let entries = txn.scan(bound(&start), bound(&end), limit, direction)?;
             Ok(entries.into_iter().map(|entry| WitEntry { key: entry.key, value: entry.value }).collect())
         })
-        .await
     }
 
     async fn put(
@@ -161,15 +164,27 @@ impl wit::HostTransaction for StoreView<'_> {
         key: Vec<u8>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
-        self.with_txn(&txn, move |txn| txn.put(&key, &value)).await
+        self.with_txn(&txn, |txn| txn.put(&key, &value))
     }
 
     async fn delete(&mut self, txn: Resource<Transaction>, key: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
-        self.with_txn(&txn, move |txn| txn.delete(&key)).await
+        self.with_txn(&txn, |txn| txn.delete(&key))
     }
 
     async fn commit(&mut self, txn: Resource<Transaction>) -> wasmtime::Result<Result<(), Error>> {
-        self.with_txn(&txn, storage::Transaction::commit).await
+        let committed = self.with_txn(&txn, |txn| {
+            txn.commit()?;
+            Ok(txn.sequence())
+        })?;
+        if self.ctx.writer == Some(txn.rep()) {
+            self.ctx.writer = None;
+        }
+        Ok(match committed {
+            // The WIT promise: when commit returns ok, the data survives a crash.
+            Ok(Some(sequence)) => self.ctx.storage.wait_durable(sequence).await.map_err(to_wit_error),
+            Ok(None) => Ok(()),
+            Err(error) => Err(error),
+        })
     }
 
     async fn drop(&mut self, txn: Resource<Transaction>) -> wasmtime::Result<()> {
@@ -199,5 +214,47 @@ fn to_wit_error(error: StorageError) -> Error {
             tracing::warn!(error = %other, "store call failed");
             Error::Unavailable(other.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::roster::iam::store::{Host as _, HostTransaction as _};
+
+    fn instance(storage: &Storage) -> (StoreCtx, ResourceTable) {
+        (StoreCtx::new(storage.clone()), ResourceTable::new())
+    }
+
+    #[tokio::test]
+    async fn a_read_raises_the_horizon_to_a_commit_it_can_see_before_that_is_durable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        // Another request's write: visible, not yet flushed.
+        let mut other = storage.begin_write_async().await.expect("begin write");
+        other.put(b"k", b"v").expect("put");
+        other.commit().expect("commit");
+        let sequence = other.sequence().expect("a sequence number");
+
+        let (mut ctx, mut table) = instance(&storage);
+        let horizon = ctx.horizon();
+        let mut view = StoreView { ctx: &mut ctx, table: &mut table };
+        let txn = view.begin_read().await.expect("no trap").expect("begin read");
+        let seen = view.get(Resource::new_borrow(txn.rep()), b"k".to_vec()).await.expect("no trap").expect("get");
+        assert_eq!(seen, Some(b"v".to_vec()));
+        assert_eq!(horizon.load(Ordering::SeqCst), sequence, "the read saw the commit, so its answer waits for it");
+    }
+
+    #[tokio::test]
+    async fn commit_returns_once_the_write_is_durable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(dir.path()).expect("open storage");
+        let (mut ctx, mut table) = instance(&storage);
+        let mut view = StoreView { ctx: &mut ctx, table: &mut table };
+        let txn = view.begin_write().await.expect("no trap").expect("begin write");
+        view.put(Resource::new_borrow(txn.rep()), b"k".to_vec(), b"v".to_vec()).await.expect("no trap").expect("put");
+        view.commit(Resource::new_borrow(txn.rep())).await.expect("no trap").expect("commit");
+        assert_eq!(storage.horizon(), 1);
+        assert!(storage.is_durable(1), "commit returned before its write was durable");
     }
 }
