@@ -4,7 +4,8 @@
 //! One argon2id hash with the OWASP parameters takes tens of milliseconds of CPU and 19 MiB
 //! of memory. Hashes run on the pool's threads, at most one per core at a time, so a burst
 //! of logins neither starves the async workers that serve requests nor exhausts memory. The
-//! threads are few and long-lived so that each reuses its 19 MiB: run on tokio's blocking pool,
+//! threads are few and long-lived, and each lends one block array to all its hashes (see
+//! `reused`): run on tokio's blocking pool,
 //! whose threads come and go by the dozen, every thread's allocator arena kept its own copy and
 //! the server's peak RSS grew past 1 GiB under a burst of logins (measured by `roster-bench`).
 
@@ -12,12 +13,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Params};
 use password_hash::rand_core::OsRng;
-use password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use password_hash::{PasswordHash, PasswordVerifier, SaltString};
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::metrics::HashMetrics;
+
+mod reused;
 
 /// argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +121,7 @@ impl Hasher {
         let params = self.inner.params.clone();
         self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
+            reused::hash(&params, password.as_bytes(), &salt)
                 .map_err(|e| HashError::Unavailable(format!("argon2 failed: {e}")))
         })
         .await
@@ -131,23 +132,21 @@ impl Hasher {
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
         // Parse before queueing, so garbage never waits for a hashing slot.
         let scheme = check_verifiable(&hash, &self.inner.params)?;
-        let params = self.inner.params.clone();
         self.run(move || match scheme {
             Scheme::Bcrypt => bcrypt::verify(password.as_bytes(), &hash)
                 .map_err(|e| HashError::UnsupportedHash(format!("bcrypt: {e}"))),
             Scheme::Argon2 | Scheme::Pbkdf2 => {
                 let parsed = PasswordHash::new(&hash).map_err(|e| HashError::UnsupportedHash(e.to_string()))?;
-                // The hash's own algorithm, version and parameters are used; these are fallbacks.
-                let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
                 let verified = match scheme {
-                    Scheme::Pbkdf2 => pbkdf2::Pbkdf2.verify_password(password.as_bytes(), &parsed),
-                    _ => argon2.verify_password(password.as_bytes(), &parsed),
+                    Scheme::Pbkdf2 => match pbkdf2::Pbkdf2.verify_password(password.as_bytes(), &parsed) {
+                        Ok(()) => Ok(true),
+                        Err(password_hash::Error::Password) => Ok(false),
+                        Err(e) => Err(e),
+                    },
+                    // The hash's own algorithm, version and parameters are used.
+                    _ => reused::verify(&parsed, password.as_bytes()),
                 };
-                match verified {
-                    Ok(()) => Ok(true),
-                    Err(password_hash::Error::Password) => Ok(false),
-                    Err(e) => Err(HashError::UnsupportedHash(e.to_string())),
-                }
+                verified.map_err(|e| HashError::UnsupportedHash(e.to_string()))
             }
         })
         .await
@@ -228,6 +227,9 @@ fn check_verifiable(hash: &str, ours: &Params) -> Result<Scheme, HashError> {
 
 #[cfg(test)]
 mod tests {
+    use argon2::{Argon2, Version};
+    use password_hash::PasswordHasher;
+
     use super::*;
 
     /// Cheap parameters, so the tests stay fast.
