@@ -424,6 +424,17 @@ mod tests {
     }
 
     #[test]
+    fn store_cache_comes_from_the_file_or_the_flag_and_is_checked_by_name() {
+        let from_file = settings(&["roster"], Some("store_cache_mib = 16")).expect("valid");
+        assert_eq!(from_file.config().expect("valid").store_cache, 16 * 1024 * 1024);
+        let from_flag = settings(&["roster", "serve", "--store-cache-mib", "8"], None).expect("valid");
+        assert_eq!(from_flag.config().expect("valid").store_cache, 8 * 1024 * 1024);
+        let none = settings(&["roster", "serve", "--store-cache-mib", "0"], None).expect("parses");
+        let error = none.config().expect_err("no cache").to_string();
+        assert!(error.starts_with("invalid setting `store_cache_mib` (from "), "{error}");
+    }
+
+    #[test]
     fn flag_wins_over_the_file() {
         let file = Some("guest_memory_mib = 128");
         let settings = settings(&["roster", "serve", "--guest-memory-mib", "32"], file).expect("valid");
