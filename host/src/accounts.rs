@@ -32,7 +32,12 @@ impl Accounts<'_> {
         &self,
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.runtime.call(async |store, roster| call(store, roster.roster_iam_accounts()).await).await
+        self.runtime
+            .call(async |store, instance| {
+                let accounts = self.runtime.exports().accounts.load(&mut *store, instance)?;
+                call(store, &accounts).await
+            })
+            .await
     }
 
     /// Create an account.

@@ -39,7 +39,12 @@ impl<'a> Auth<'a> {
         &self,
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.runtime.call_within(self.deadline, async |store, roster| call(store, roster.roster_iam_auth()).await).await
+        self.runtime
+            .call_within(self.deadline, async |store, instance| {
+                let auth = self.runtime.exports().auth.load(&mut *store, instance)?;
+                call(store, &auth).await
+            })
+            .await
     }
 
     /// Exchange a user name and password for a bearer token.

@@ -38,7 +38,10 @@ impl Maintenance<'_> {
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         self.runtime
-            .call_within(deadline, async |store, roster| call(store, roster.roster_iam_maintenance()).await)
+            .call_within(deadline, async |store, instance| {
+                let maintenance = self.runtime.exports().maintenance.load(&mut *store, instance)?;
+                call(store, &maintenance).await
+            })
             .await
     }
 

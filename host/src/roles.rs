@@ -30,7 +30,12 @@ impl Roles<'_> {
         &self,
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.runtime.call(async |store, roster| call(store, roster.roster_iam_roles()).await).await
+        self.runtime
+            .call(async |store, instance| {
+                let roles = self.runtime.exports().roles.load(&mut *store, instance)?;
+                call(store, &roles).await
+            })
+            .await
     }
 
     /// Create a role.

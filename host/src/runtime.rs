@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use hyper::body::{Body, Bytes};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Instance, InstancePre, Linker, ResourceTable};
 use wasmtime::{
     Cache, CacheConfig, Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter,
     Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline,
@@ -25,9 +25,9 @@ use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
+use crate::bindings::exports::roster::iam::{accounts, auth, maintenance, roles, transfer, users};
 use crate::bindings::roster::iam::types::Error;
 use crate::bindings::roster::iam::{crypto, outbox, settings, store};
-use crate::bindings::{Roster, RosterPre};
 use crate::clock::ShiftedClock;
 use crate::config::{ComponentSource, ConfigError, Rules, ServeConfig};
 use crate::hashing::{HashError, Hasher};
@@ -140,7 +140,8 @@ pub type Outcome<T> = Result<Result<T, Error>, CallError>;
 pub struct Runtime {
     engine: Engine,
     proxy_pre: ProxyPre<RequestState>,
-    roster_pre: RosterPre<RequestState>,
+    instance_pre: InstancePre<RequestState>,
+    exports: Exports,
     storage: Storage,
     hasher: Hasher,
     rules: Rules,
@@ -202,13 +203,14 @@ impl Runtime {
         link(&mut linker).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
         let pre = linker.instantiate_pre(&component).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
         let proxy_pre = ProxyPre::new(pre.clone()).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
-        let roster_pre = RosterPre::new(pre).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
+        let exports = Exports::new(&pre).map_err(|e| RuntimeError::Link(e.into_boxed_dyn_error()))?;
 
         start_epoch_ticker(&engine);
         Ok(Runtime {
             engine,
             proxy_pre,
-            roster_pre,
+            instance_pre: pre,
+            exports,
             storage,
             hasher,
             rules: config.rules,
@@ -218,6 +220,11 @@ impl Runtime {
             memory_cap: config.memory_cap,
             metrics: RuntimeMetrics::default(),
         })
+    }
+
+    /// Where the typed interfaces' functions are, for the per-interface wrappers.
+    pub(crate) fn exports(&self) -> &Exports {
+        &self.exports
     }
 
     /// The database this runtime serves from.
@@ -330,7 +337,7 @@ impl Runtime {
     /// [`crate::users::Users`] and [`crate::auth::Auth`] have one method per exported function.
     pub async fn call<R>(
         &self,
-        call: impl AsyncFnOnce(&mut Store<RequestState>, &Roster) -> wasmtime::Result<R>,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &Instance) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         self.call_within(self.request_deadline, call).await
     }
@@ -340,16 +347,16 @@ impl Runtime {
     pub async fn call_within<R>(
         &self,
         deadline: Duration,
-        call: impl AsyncFnOnce(&mut Store<RequestState>, &Roster) -> wasmtime::Result<R>,
+        call: impl AsyncFnOnce(&mut Store<RequestState>, &Instance) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let deadline = Instant::now() + deadline;
         let mut guest = self.new_store(deadline).await?;
         let store = &mut guest.store;
         let run = async {
             let started = Instant::now();
-            let roster: Roster = self.roster_pre.instantiate_async(&mut *store).await?;
+            let instance = self.instance_pre.instantiate_async(&mut *store).await?;
             self.metrics.observe_instantiation(started.elapsed());
-            call(&mut *store, &roster).await
+            call(&mut *store, &instance).await
         };
         let result = match tokio::time::timeout_at(deadline.into(), run).await {
             Ok(result) => result.map_err(|error| classify(error, store)),
@@ -422,6 +429,31 @@ impl Runtime {
     pub(crate) fn occupy_all_slots(&self) -> OwnedSemaphorePermit {
         let all = u32::try_from(self.slots.available_permits()).expect("at most MAX_INSTANCES slots");
         self.slots.clone().try_acquire_many_owned(all).expect("the slot semaphore is never closed")
+    }
+}
+
+/// Where the functions of each typed interface are in the component, found once. A call
+/// then type-checks only the interface it uses: loading every interface's functions, as
+/// the world's generated `RosterPre` does, took most of a trivial call's time.
+pub(crate) struct Exports {
+    pub(crate) users: users::GuestIndices,
+    pub(crate) auth: auth::GuestIndices,
+    pub(crate) roles: roles::GuestIndices,
+    pub(crate) accounts: accounts::GuestIndices,
+    pub(crate) transfer: transfer::GuestIndices,
+    pub(crate) maintenance: maintenance::GuestIndices,
+}
+
+impl Exports {
+    fn new(pre: &InstancePre<RequestState>) -> wasmtime::Result<Exports> {
+        Ok(Exports {
+            users: users::GuestIndices::new(pre)?,
+            auth: auth::GuestIndices::new(pre)?,
+            roles: roles::GuestIndices::new(pre)?,
+            accounts: accounts::GuestIndices::new(pre)?,
+            transfer: transfer::GuestIndices::new(pre)?,
+            maintenance: maintenance::GuestIndices::new(pre)?,
+        })
     }
 }
 

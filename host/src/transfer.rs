@@ -39,7 +39,10 @@ impl Transfer<'_> {
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         self.runtime
-            .call_within(self.deadline, async |store, roster| call(store, roster.roster_iam_transfer()).await)
+            .call_within(self.deadline, async |store, instance| {
+                let transfer = self.runtime.exports().transfer.load(&mut *store, instance)?;
+                call(store, &transfer).await
+            })
             .await
     }
 

@@ -92,7 +92,12 @@ impl Users<'_> {
         &self,
         call: impl AsyncFnOnce(&mut Store<RequestState>, &Guest) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
-        self.runtime.call(async |store, roster| call(store, roster.roster_iam_users()).await).await
+        self.runtime
+            .call(async |store, instance| {
+                let users = self.runtime.exports().users.load(&mut *store, instance)?;
+                call(store, &users).await
+            })
+            .await
     }
 
     /// Create a user.
