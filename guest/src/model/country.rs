@@ -11,13 +11,33 @@ NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO \
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
-/// Whether `code` (upper case) is an assigned ISO 3166-1 alpha-2 code.
+/// Whether `code` (upper case) is an assigned ISO 3166-1 alpha-2 code: a binary search,
+/// since every code sits at a multiple of three bytes in [`CODES`].
 pub fn is_assigned(code: &str) -> bool {
-    code.len() == 2 && CODES.split_ascii_whitespace().any(|c| c == code)
+    let codes = CODES.as_bytes();
+    let (mut low, mut high) = (0, codes.len().div_ceil(3));
+    while code.len() == 2 && low < high {
+        let middle = low + (high - low) / 2;
+        match codes[3 * middle..3 * middle + 2].cmp(code.as_bytes()) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn codes_are_two_letters_apart_by_one_space_and_strictly_sorted() {
+        let codes: Vec<&str> = super::CODES.split(' ').collect();
+        assert!(codes.iter().all(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())));
+        assert!(codes.windows(2).all(|pair| pair[0] < pair[1]), "the binary search needs sorted codes");
+        assert!(codes.iter().all(|code| super::is_assigned(code)));
+        assert!(!super::is_assigned("ZZ") && !super::is_assigned("A") && !super::is_assigned("AAA"));
+    }
+
     use super::*;
 
     #[test]
