@@ -1,12 +1,13 @@
 //! The redb storage backend: one file, one ordered table of bytes, snapshot reads and durable writes,
 //! and beside it the outbox of mail queued by those writes.
 //!
-//! Reads, puts and deletes touch redb's page cache and at most read a page from disk, so
-//! `imports::store` runs them where the component runs. Two things block for longer and stay
-//! off the async workers: waiting for redb's one writer, which async callers do in the queue
-//! of [`Storage::begin_write_async`] instead, and a durable commit's fsync, which
-//! `imports::store` moves to tokio's blocking pool. redb's errors are converted into
-//! [`StorageError`] here and go no further.
+//! Reads, puts, deletes and the commits of the group commit touch redb's page cache and at
+//! most read a page from disk, so `imports::store` runs them where the component runs. Two
+//! things block for longer and stay off the async workers: waiting for redb's one writer,
+//! which async callers do in the queue of [`Storage::begin_write_async`] instead, and the
+//! fsync of a durable commit, which [`Storage::wait_durable`] runs on tokio's blocking pool.
+//! The synchronous [`Storage::begin_write`] commits durably in place, for callers off the
+//! async runtime. redb's errors are converted into [`StorageError`] here and go no further.
 
 mod group_commit;
 
