@@ -8,7 +8,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -300,7 +300,7 @@ impl Runtime {
             let response = receiver.await;
             // The guest has done all its reading before it sets the response.
             if let Ok(Ok(_)) = &response {
-                self.storage.wait_durable(horizon.load(Ordering::SeqCst)).await.map_err(CallError::Storage)?;
+                self.settle(&horizon).await?;
             }
             Ok::<_, CallError>(response)
         };
@@ -352,32 +352,30 @@ impl Runtime {
         let deadline = Instant::now() + deadline;
         let mut guest = self.new_store(deadline).await?;
         let store = &mut guest.store;
+        let horizon = store.data().store.horizon();
+        // The outer result is the guest's (a trap), the inner one the host's.
         let run = async {
             let started = Instant::now();
             let instance = self.instance_pre.instantiate_async(&mut *store).await?;
             self.metrics.observe_instantiation(started.elapsed());
-            call(&mut *store, &instance).await
+            let value = call(&mut *store, &instance).await?;
+            Ok::<_, wasmtime::Error>(self.settle(&horizon).await.map(|()| value))
         };
         let result = match tokio::time::timeout_at(deadline.into(), run).await {
-            Ok(result) => result.map_err(|error| classify(error, store)),
+            Ok(Ok(result)) => result,
+            Ok(Err(error)) => Err(classify(error, store)),
             Err(_elapsed) => Err(CallError::DeadlineExceeded),
-        };
-        // Nothing the call read may be answered before it is durable.
-        let result = match result {
-            Ok(value) => {
-                let horizon = store.data().store.horizon().load(Ordering::SeqCst);
-                match tokio::time::timeout_at(deadline.into(), self.storage.wait_durable(horizon)).await {
-                    Ok(Ok(())) => Ok(value),
-                    Ok(Err(error)) => Err(CallError::Storage(error)),
-                    Err(_elapsed) => Err(CallError::DeadlineExceeded),
-                }
-            }
-            Err(error) => Err(error),
         };
         if let Err(error) = &result {
             count_failure(&self.metrics, error);
         }
         result
+    }
+
+    /// Wait until the last commit an instance could see, its `horizon`, is durable: nothing
+    /// it answers may leave the host before that.
+    async fn settle(&self, horizon: &AtomicU64) -> Result<(), CallError> {
+        self.storage.wait_durable(horizon.load(Ordering::SeqCst)).await.map_err(CallError::Storage)
     }
 
     /// Wait (for at most [`SLOT_WAIT`], and not past `deadline`) for an instance slot, then

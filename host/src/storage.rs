@@ -230,31 +230,33 @@ impl Storage {
     /// block, and then for one commit.
     pub async fn begin_write_async(&self) -> Result<Transaction> {
         let turn = self.writer.clone().lock_owned().await;
-        let mut txn = self.begin_write()?;
-        if let State::Write(inner) = &mut txn.state {
-            inner.set_durability(Durability::None).map_err(backend("set durability"))?;
-        }
-        txn.deferred = Some(0);
-        txn._turn = Some(turn);
-        Ok(txn)
+        self.write(Some(turn))
     }
 
     /// Begin a write transaction whose commit is durable when it returns. Blocks while
     /// another write transaction is open: redb has one writer at a time. On an async
     /// runtime use [`Storage::begin_write_async`].
     pub fn begin_write(&self) -> Result<Transaction> {
+        self.write(None)
+    }
+
+    /// A write transaction: of the group commit when it holds a `turn` of the writer queue,
+    /// durable on its own otherwise.
+    fn write(&self, turn: Option<OwnedMutexGuard<()>>) -> Result<Transaction> {
         let mut txn = self.db.begin_write().map_err(backend("begin a write"))?;
         // Immediate is redb's default; set it anyway, because an acknowledged write must
-        // survive a crash and that must not depend on a library default.
-        txn.set_durability(Durability::Immediate).map_err(backend("set durability"))?;
+        // survive a crash and that must not depend on a library default. A group-commit
+        // write is made durable by the flush its commit waits for.
+        let durability = if turn.is_some() { Durability::None } else { Durability::Immediate };
+        txn.set_durability(durability).map_err(backend("set durability"))?;
         Ok(Transaction {
             state: State::Write(Box::new(txn)),
             outbox_signal: Some(self.outbox_signal.clone()),
             metrics: self.metrics.clone(),
             group: self.group.clone(),
-            deferred: None,
+            deferred: turn.is_some().then_some(0),
             queued: false,
-            _turn: None,
+            _turn: turn,
         })
     }
 
